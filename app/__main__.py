@@ -1,0 +1,5 @@
+"""`python -m app` is the same as the `kiok` command."""
+
+from app.cli import main
+
+main()

@@ -1,0 +1,140 @@
+"""Answer an @mention from its thread: placeholder, context, model, streamed reply, friendly errors."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from app.i18n import t
+from app.reply import ThreadReply
+from app.slack_data import UserDirectory, fetch_thread, message_record
+from app.slack_text import escape, strip_mention, to_plain_text
+from memory.service import MemoryService
+from summarizer.answering import ThreadLine, build_answer_prompt
+from summarizer.config import LLMSettings
+from summarizer.errors import LLMError, LLMTimeout
+from summarizer.language import Language, detect_language
+from summarizer.llm.base import LLMClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """What the listener extracts from an `app_mention` event."""
+
+    team_id: str
+    channel: str
+    ts: str
+    thread_ts: str
+    user: str
+    text: str
+    bot_user_id: str
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any], *, team_id: str, bot_user_id: str) -> "Mention":
+        return cls(
+            team_id=team_id,
+            channel=event["channel"],
+            ts=event["ts"],
+            thread_ts=event.get("thread_ts") or event["ts"],
+            user=event.get("user") or "",
+            text=event.get("text") or "",
+            bot_user_id=bot_user_id,
+        )
+
+
+class MentionAnswerer:
+    """The service behind the `app_mention` listener."""
+
+    def __init__(
+        self, *, memory: MemoryService, llm: LLMClient, llm_settings: LLMSettings, update_interval: float
+    ) -> None:
+        self._memory, self._llm, self._llm_settings = memory, llm, llm_settings
+        self._update_interval = update_interval
+
+    def answer(self, client: WebClient, mention: Mention) -> None:
+        """Reply in the mention's thread. Never raises: failures end up in the reply as a notice."""
+        question = strip_mention(mention.text, mention.bot_user_id)
+        language = detect_language(question)
+        reply = ThreadReply(
+            client, channel=mention.channel, thread_ts=mention.thread_ts, interval=self._update_interval
+        )
+        try:
+            reply.start(t("working", language))
+        except SlackApiError as exc:
+            log.error("cannot reply in %s: %s", mention.channel, exc.response.get("error"))
+            return
+        try:
+            self._answer(client, mention, question, reply)
+        except LLMError as exc:
+            log.warning("LLM failed for %s/%s: %s", mention.channel, mention.ts, exc)
+            key = "llm_timeout" if isinstance(exc, LLMTimeout) else "llm_down"
+            partial = escape(reply.streamed.strip())
+            notice = t(key, language, detail=str(exc))
+            _finish_quietly(reply, f"{partial}\n\n{notice}" if partial else notice)
+        except Exception as exc:
+            log.exception("answering %s/%s failed", mention.channel, mention.ts)
+            _finish_quietly(reply, t("internal_error", language, kind=type(exc).__name__))
+
+    def _answer(self, client: WebClient, mention: Mention, question: str, reply: ThreadReply) -> None:
+        users = UserDirectory(self._memory.directory, mention.team_id)
+        raw = fetch_thread(client, mention.channel, mention.thread_ts)
+        records = [r for m in raw if (r := message_record(mention.team_id, mention.channel, m))]
+        self._memory.ingest(records)
+
+        def name(user_id: str) -> str:
+            return users.get(client, user_id).label
+
+        lines = [
+            ThreadLine(
+                _author(m, mention.bot_user_id, name), to_plain_text(m.get("text") or "", name), _when(m)
+            )
+            for m in raw
+            if m["ts"] not in (mention.ts, reply.ts) and (m.get("text") or "").strip()
+        ]
+        asker = ThreadLine(name(mention.user), to_plain_text(question, name), _when({"ts": mention.ts}))
+        info = self._llm.model_info()
+        prompt = build_answer_prompt(
+            lines,
+            asker,
+            channel=mention.channel,
+            context_tokens=info.context_length,
+            answer_tokens=self._llm_settings.max_answer_tokens,
+            now=datetime.now(UTC),
+        )
+        reply.show(t("thinking", prompt.language), force=True)
+        text = reply.stream(
+            self._llm.stream_chat(prompt.messages, max_tokens=self._llm_settings.max_answer_tokens)
+        )
+        reply.finish(_final_text(text, prompt.language, prompt.kept, prompt.omitted))
+
+
+def _author(msg: dict[str, Any], bot_user_id: str, name: Any) -> str:
+    if msg.get("user") == bot_user_id or (msg.get("bot_id") and not msg.get("user")):
+        return "Kiok (you)" if msg.get("user") == bot_user_id else (msg.get("username") or "bot")
+    return str(name(msg.get("user") or "unknown"))
+
+
+def _when(msg: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(msg["ts"]), UTC)
+
+
+def _final_text(text: str, language: Language, kept: int, omitted: int) -> str:
+    body = escape(text.strip()) or t("empty_answer", language)
+    if omitted:
+        body += "\n\n" + t("truncated_note", language, kept=kept, omitted=omitted)
+    return body
+
+
+def _finish_quietly(reply: ThreadReply, text: str) -> None:
+    try:
+        reply.finish(text)
+    except SlackApiError:
+        log.exception("could not post the failure notice either")
+
+
+__all__ = ["Mention", "MentionAnswerer"]

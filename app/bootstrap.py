@@ -1,0 +1,172 @@
+"""Composition root: Settings -> stores -> LLM -> services -> Bolt app -> Socket Mode."""
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from app.answers import MentionAnswerer
+from app.bolt_app import build_app, make_web_client
+from app.ingest import MessageIngestor
+from app.services import Services
+from app.settings import Settings
+from memory.db import create_db_engine, upgrade
+from memory.directory import DirectoryStore
+from memory.embeddings import make_embedder
+from memory.embeddings.base import Embedder
+from memory.indexer import Indexer
+from memory.policies import PolicyStore
+from memory.retrieval import Recaller
+from memory.service import MemoryService
+from memory.sparse import SparseEncoder
+from memory.store import MessageStore
+from memory.vectors import make_vector_store
+from memory.worker import IndexWorker
+from summarizer.llm import make_llm_client
+from summarizer.llm.base import LLMClient
+
+log = logging.getLogger(__name__)
+
+# Slack stops retrying an event after about an hour; remembering ids for a day is ample.
+EVENT_DEDUPE_WINDOW = timedelta(days=1)
+
+
+class StartupError(Exception):
+    """Kiok cannot start; the message lists every problem and how to fix it."""
+
+
+def build_memory(
+    settings: Settings, store: MessageStore, *, embedder: Embedder | None = None
+) -> MemoryService:
+    """The memory service over `store`: embedder, vector index, recall. Loads no model until used."""
+    embedder = embedder or make_embedder(settings.embedding)
+    vectors = make_vector_store(settings.vector, data_dir=settings.data_dir)
+    sparse = SparseEncoder()
+    directory = DirectoryStore(store.engine)
+    indexer = Indexer(
+        store=store,
+        directory=directory,
+        embedder=embedder,
+        vectors=vectors,
+        sparse=sparse,
+        batch_size=settings.embedding.batch_size,
+    )
+    recaller = Recaller(
+        store=store,
+        policies=PolicyStore(store.engine),
+        embedder=embedder,
+        vectors=vectors,
+        sparse=sparse,
+        settings=settings.memory,
+    )
+    return MemoryService(
+        store=store,
+        directory=directory,
+        policies=PolicyStore(store.engine),
+        indexer=indexer,
+        recaller=recaller,
+    )
+
+
+def open_store(settings: Settings) -> MessageStore:
+    """Open the database, applying pending migrations."""
+    engine = create_db_engine(settings.db_url)
+    before, after = upgrade(engine)
+    if before != after:
+        log.info("database migrated from %s to %s", before or "empty", after)
+    return MessageStore(engine)
+
+
+def build_services(
+    settings: Settings, *, llm: LLMClient | None = None, embedder: Embedder | None = None
+) -> Services:
+    """Open (and migrate) the database and create every service."""
+    store = open_store(settings)
+    store.forget_events_before(datetime.now(UTC) - EVENT_DEDUPE_WINDOW)
+    llm = llm or make_llm_client(settings.llm)
+    memory = build_memory(settings, store, embedder=embedder)
+    worker = IndexWorker(memory.indexer)
+    memory.set_pending_callback(worker.notify)
+    mentions = MentionAnswerer(
+        memory=memory, llm=llm, llm_settings=settings.llm, update_interval=settings.slack.update_interval
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        llm=llm,
+        mentions=mentions,
+        ingest=MessageIngestor(memory),
+        memory=memory,
+        index_worker=worker,
+    )
+
+
+class Bot:
+    """A running Kiok: the Bolt app connected over Socket Mode. `start()` returns once connected."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        llm: LLMClient | None = None,
+        embedder: Embedder | None = None,
+        client: WebClient | None = None,
+    ):
+        problems = settings.slack.missing()
+        if problems:
+            raise StartupError("Kiok cannot start:\n  - " + "\n  - ".join(problems))
+        assert settings.slack.app_token is not None
+        self.services = build_services(settings, llm=llm, embedder=embedder)
+        self.client = client or make_web_client(settings)
+        try:
+            self.app = build_app(self.services, self.client)
+        except BoltError as exc:
+            raise StartupError(
+                f"Slack rejected the bot token ({exc}). Check KIOK_SLACK__BOT_TOKEN and that the app is "
+                f"installed to the workspace; `kiok doctor` checks every setting."
+            ) from None
+        self._handler = SocketModeHandler(
+            self.app, settings.slack.app_token.get_secret_value(), web_client=self.client
+        )
+
+    def start(self) -> None:
+        self.services.index_worker.start()
+        try:
+            self._handler.connect()
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refused the Socket Mode connection ({exc.response.get('error')}). Check "
+                "KIOK_SLACK__APP_TOKEN (xapp-, scope connections:write) and that Socket Mode is enabled."
+            ) from None
+        log.info("Kiok is connected to Slack over Socket Mode")
+
+    def stop(self) -> None:
+        self._handler.close()
+        self.services.index_worker.stop()
+        self.services.memory.indexer.close()
+        self.services.store.engine.dispose()
+
+
+def run_forever(settings: Settings) -> None:
+    """`kiok run`: connect and serve until SIGINT/SIGTERM."""
+    bot = Bot(settings)
+    stopped = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: shutting down", signum)
+        stopped.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    bot.start()
+    stopped.wait()
+    bot.stop()
+
+
+__all__ = ["Bot", "StartupError", "build_memory", "build_services", "open_store", "run_forever"]

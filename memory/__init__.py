@@ -1,0 +1,1 @@
+"""SQL store (source of truth), embeddings, vector store and retrieval. Never imports Slack code."""

