@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
@@ -123,6 +124,17 @@ class Bot:
             raise StartupError("Kiok cannot start:\n  - " + "\n  - ".join(problems))
         assert settings.slack.app_token is not None
         self.services = build_services(settings, llm=llm, embedder=embedder)
+        self.services.memory.indexer.ensure_index()  # a model change without `kiok reindex` stops here
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        self._scheduler.add_job(
+            self.services.memory.apply_retention,
+            "interval",
+            hours=1,
+            id="retention",
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        )
         self.client = client or make_web_client(settings)
         try:
             self.app = build_app(self.services, self.client)
@@ -137,6 +149,7 @@ class Bot:
 
     def start(self) -> None:
         self.services.index_worker.start()
+        self._scheduler.start()
         try:
             self._handler.connect()
         except SlackApiError as exc:
@@ -148,6 +161,8 @@ class Bot:
 
     def stop(self) -> None:
         self._handler.close()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
         self.services.index_worker.stop()
         self.services.memory.indexer.close()
         self.services.store.engine.dispose()

@@ -22,6 +22,9 @@ TICKET_TERM = 987_654_321  # a hashed rare token such as "OPS-4411"
 NS = uuid.UUID("6f1c2a52-3c1e-4d8e-9a59-6b1f0f2d7a10")
 MODES = ("dense", "sparse", "hybrid")
 
+# qdrant-client's local mode (standing in for the server) is brute force and says so about `hnsw_ef`.
+pytestmark = pytest.mark.filterwarnings("ignore:Local mode performs exact")
+
 
 def pid(name: object) -> str:
     return str(uuid.uuid5(NS, str(name)))

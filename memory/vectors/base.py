@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from memory.errors import StoreError
+
 SearchMode = Literal["hybrid", "dense", "sparse"]
 
 # Payload keys every point carries; filters use them.
@@ -53,7 +55,7 @@ class VectorHit:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-class IndexMismatch(Exception):
+class IndexMismatch(StoreError):
     """The stored index was built with another embedding model or dimension."""
 
 
@@ -86,12 +88,12 @@ class VectorStore(ABC):
         rrf_k: int = 60,
         candidates: int = 40,
     ) -> list[VectorHit]:
-        """Best `limit` points within `scope`. Hybrid fuses dense and sparse candidate lists with
-        reciprocal-rank fusion using constant `rrf_k`."""
+        """Best `limit` points within `scope`. Hybrid fuses dense and sparse candidate lists (`candidates`
+        long each) with reciprocal-rank fusion: score = sum of 1 / (rrf_k + rank), rank counted from 0."""
 
     @abstractmethod
     def delete(self, *, ids: Sequence[str] | None = None, scope: ScopeFilter | None = None) -> None:
-        """Remove points by id, or every point matching `scope`."""
+        """Remove points by id, or every point matching `scope` (exactly one of the two)."""
 
     @abstractmethod
     def count(self, scope: ScopeFilter | None = None) -> int:

@@ -138,7 +138,7 @@ class ServerVectorStore(VectorStore):
             if stored is not None and stored != wanted:
                 raise index_mismatch(where, stored, wanted)
             if size != dimension:
-                built = IndexMeta(model_id=stored.model_id if stored else "an unknown model", dimension=size)
+                built = IndexMeta(model_id=stored.model_id if stored else "unknown", dimension=size)
                 raise index_mismatch(where, built, wanted)
             if stored is None:
                 if self._client.count(self._collection, exact=True).count > 0:
