@@ -3,6 +3,7 @@
 import logging
 import signal
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
@@ -22,15 +23,21 @@ from memory.directory import DirectoryStore
 from memory.embeddings import make_embedder
 from memory.embeddings.base import Embedder
 from memory.indexer import Indexer
+from memory.job_runner import JobRunner
+from memory.jobs import JobQueue
 from memory.policies import PolicyStore
 from memory.retrieval import Recaller
 from memory.service import MemoryService
 from memory.sparse import SparseEncoder
 from memory.store import MessageStore
+from memory.summaries import SummaryStore
 from memory.vectors import make_vector_store
 from memory.worker import IndexWorker
+from summarizer.errors import LLMBadRequest, LLMError
+from summarizer.jobs import SummaryPlanner, SummaryWorker
 from summarizer.llm import make_llm_client
 from summarizer.llm.base import LLMClient
+from summarizer.pipeline import Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,38 @@ def build_memory(
     )
 
 
+@dataclass(frozen=True)
+class SummaryServices:
+    queue: JobQueue
+    planner: SummaryPlanner
+    worker: SummaryWorker
+    runner: JobRunner
+
+
+def build_summaries(
+    settings: Settings, memory: MemoryService, *, llm: LLMClient | None = None
+) -> SummaryServices:
+    """The summarization pipeline: durable queue, planner, handlers and their runner (not started)."""
+    llm = llm or make_llm_client(settings.llm)
+    queue = JobQueue(memory.store.engine)
+    summaries = SummaryStore(memory.store.engine)
+    worker = SummaryWorker(
+        summarizer=Summarizer(llm, max_output_tokens=settings.summary.max_output_tokens),
+        summaries=summaries,
+        directory=memory.directory,
+        settings=settings.summary,
+        model=settings.llm.model,
+    )
+    runner = JobRunner(
+        queue,
+        worker.handlers(),
+        workers=max(1, settings.summary.workers),
+        retryable=(LLMError,),
+        fatal=(LLMBadRequest,),
+    )
+    return SummaryServices(queue, SummaryPlanner(summaries, queue, settings.summary), worker, runner)
+
+
 def open_store(settings: Settings) -> MessageStore:
     """Open the database, applying pending migrations."""
     engine = create_db_engine(settings.db_url)
@@ -97,8 +136,10 @@ def build_services(
     mentions = MentionAnswerer(
         memory=memory, llm=llm, llm_settings=settings.llm, update_interval=settings.slack.update_interval
     )
+    summaries = build_summaries(settings, memory, llm=llm)
     return Services(
         settings=settings,
+        summaries=summaries,
         store=store,
         llm=llm,
         mentions=mentions,
@@ -135,6 +176,15 @@ class Bot:
             max_instances=1,
             next_run_time=datetime.now(UTC) + timedelta(minutes=1),
         )
+        summary = settings.summary
+        self._scheduler.add_job(
+            self._plan_summaries,
+            "interval",
+            seconds=summary.tick_seconds,
+            id="summaries",
+            coalesce=True,
+            max_instances=1,
+        )
         self.client = client or make_web_client(settings)
         try:
             self.app = build_app(self.services, self.client)
@@ -147,9 +197,16 @@ class Bot:
             self.app, settings.slack.app_token.get_secret_value(), web_client=self.client
         )
 
+    def _plan_summaries(self) -> None:
+        queued = self.services.summaries.planner.plan()
+        if queued:
+            self.services.summaries.runner.wake()
+
     def start(self) -> None:
         self.services.index_worker.start()
         self._scheduler.start()
+        if self.services.settings.summary.workers:
+            self.services.summaries.runner.start()
         try:
             self._handler.connect()
         except SlackApiError as exc:
@@ -163,6 +220,7 @@ class Bot:
         self._handler.close()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        self.services.summaries.runner.stop()
         self.services.index_worker.stop()
         self.services.memory.indexer.close()
         self.services.store.engine.dispose()
@@ -184,4 +242,13 @@ def run_forever(settings: Settings) -> None:
     bot.stop()
 
 
-__all__ = ["Bot", "StartupError", "build_memory", "build_services", "open_store", "run_forever"]
+__all__ = [
+    "Bot",
+    "StartupError",
+    "SummaryServices",
+    "build_memory",
+    "build_services",
+    "build_summaries",
+    "open_store",
+    "run_forever",
+]

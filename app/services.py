@@ -1,9 +1,13 @@
 """The services listeners call, built once in the composition root and passed to `register`."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.answers import MentionAnswerer
 from app.ingest import MessageIngestor
+
+if TYPE_CHECKING:
+    from app.bootstrap import SummaryServices
 from app.settings import Settings
 from memory.service import MemoryService
 from memory.store import MessageStore
@@ -20,6 +24,7 @@ class Services:
     ingest: MessageIngestor
     memory: MemoryService
     index_worker: IndexWorker
+    summaries: "SummaryServices"
 
 
 __all__ = ["Services"]

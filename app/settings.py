@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.config import SlackSettings
 from memory.config import EmbeddingSettings, MemorySettings, VectorSettings
-from summarizer.config import LLMSettings
+from summarizer.config import LLMSettings, SummarySettings
 
 
 def default_data_dir() -> Path:
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector: VectorSettings = Field(default_factory=VectorSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    summary: SummarySettings = Field(default_factory=SummarySettings)
 
     @field_validator("log_level")
     @classmethod

@@ -5,17 +5,17 @@ import math
 import os
 import platform
 import resource
+import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # bench/ is not product code: no network, ever
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from app.bootstrap import build_memory, open_store
-from app.settings import Settings
 from bench.workspace import Message, Workspace
 from memory.config import BUNDLED_MINILM, EmbeddingSettings
 from memory.embeddings import make_embedder
@@ -23,6 +23,9 @@ from memory.embeddings.base import Embedder
 from memory.records import ChannelRecord, MessageRecord, UserRecord
 from memory.service import MemoryService
 from memory.units import IndexUnit, message_unit
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 EMBEDDERS: dict[str, dict[str, str]] = {
     "minilm": {"model": BUNDLED_MINILM},
@@ -44,14 +47,61 @@ def load_embedder(name: str) -> tuple[Embedder, float]:
     return embedder, time.perf_counter() - t0
 
 
-def settings_for(data_dir: Path, name: str) -> Settings:
+def settings_for(data_dir: Path, name: str) -> "Settings":
+    from app.settings import Settings
+
     return Settings(_env_file=None, data_dir=data_dir, embedding=EMBEDDERS[name])  # type: ignore[call-arg, arg-type]
 
 
 def open_memory(data_dir: Path, name: str, embedder: Embedder) -> MemoryService:
     """A memory service as the app builds it: SQLite in `data_dir`, the embedded Qdrant engine."""
     settings = settings_for(data_dir, name)
+    try:
+        from app.bootstrap import build_memory, open_store  # the app's own composition of the service
+    except Exception as exc:  # the app is being edited by others while benchmarks run: say so, go on
+        print(
+            f"WARNING: app.bootstrap does not import ({type(exc).__name__}: {exc}); composing the memory "
+            "service from memory.* the way build_memory does"
+        )
+        return _compose(settings, embedder)
     return build_memory(settings, open_store(settings), embedder=embedder)
+
+
+def _compose(settings: "Settings", embedder: Embedder) -> MemoryService:
+    """A copy of app.bootstrap.build_memory + open_store, used only when the app does not import."""
+    from memory.db import create_db_engine, upgrade
+    from memory.directory import DirectoryStore
+    from memory.indexer import Indexer
+    from memory.policies import PolicyStore
+    from memory.retrieval import Recaller
+    from memory.sparse import SparseEncoder
+    from memory.store import MessageStore
+    from memory.vectors import make_vector_store
+
+    engine = create_db_engine(settings.db_url)
+    upgrade(engine)
+    store, sparse = MessageStore(engine), SparseEncoder()
+    vectors = make_vector_store(settings.vector, data_dir=settings.data_dir)
+    directory, policies = DirectoryStore(engine), PolicyStore(engine)
+    indexer = Indexer(
+        store=store,
+        directory=directory,
+        embedder=embedder,
+        vectors=vectors,
+        sparse=sparse,
+        batch_size=settings.embedding.batch_size,
+    )
+    recaller = Recaller(
+        store=store,
+        policies=policies,
+        embedder=embedder,
+        vectors=vectors,
+        sparse=sparse,
+        settings=settings.memory,
+    )
+    return MemoryService(
+        store=store, directory=directory, policies=policies, indexer=indexer, recaller=recaller
+    )
 
 
 def record(m: Message) -> MessageRecord:
@@ -142,6 +192,26 @@ def timed() -> Iterator[Clock]:
     clock.seconds = time.perf_counter() - clock.started
 
 
+def revision() -> str:
+    """The commit benchmarked, and which product files differ from it (others edit the tree meanwhile)."""
+    root = Path(__file__).parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "memory", "app/bootstrap.py"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown revision"
+    changed = [line[3:] for line in dirty if line.strip()]
+    return f"commit {head}" + (f" + uncommitted changes in {', '.join(changed)}" if changed else "")
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -152,4 +222,6 @@ def machine() -> str:
         platform.processor(),
     )
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}; {revision()}"
+    )

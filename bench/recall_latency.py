@@ -5,9 +5,10 @@ resident memory and disk size. Each size runs in a fresh child process, so peak 
 How the store is filled (embedding 1M texts takes ~an hour on 2 cores, so it is not done):
   1. N messages from the workspace generator, scaled (more messages per day, extra project channels);
   2. index units built with memory.units.message_unit (thread opening and predecessor as context);
-  3. dense vectors: the first --pool unique unit texts are embedded for real (cached in --cache); every
-     message gets the vector of its own text when that is in the pool, else that of a pool text chosen
-     by a hash of its text, plus Gaussian noise of norm --noise, renormalized;
+  3. dense vectors: --pool unique unit texts of a reference workspace (same generator, another seed)
+     are embedded for real (once; cached in --cache); every message gets the vector of its own text
+     when that is in the pool, else that of a pool text chosen by a hash of its text, plus Gaussian
+     noise of norm --noise, renormalized (real embeddings' clustering, not their meaning);
   4. sparse vectors computed from each message's own text (memory.sparse.SparseEncoder);
   5. SQL rows inserted in bulk with their index hashes (nothing left pending); points upserted through
      the memory service's own vector store in batches, with memory.units point ids and payloads;
@@ -59,6 +60,11 @@ def scaled_workspace(size: int, seed: int, days: int, extra_channels: int) -> Wo
     weekdays = sum(1 for d in range(days) if (4 + d) % 7 not in (0, 1))  # START is a Monday; days 5,6
     per_day = max(1, round(size / (weekdays + 0.25 * (days - weekdays))))
     return generate(seed, days=days, per_day=per_day, extra_channels=extra_channels)
+
+
+def reference(args: argparse.Namespace) -> Workspace:
+    """The workspace whose unit texts make the pool: the same for every size, so embedded only once."""
+    return scaled_workspace(int(args.pool * 1.2), args.seed + 1, args.days, args.extra_channels)
 
 
 def pool_vectors(ws: Workspace, name: str, pool: int, cache: Path) -> tuple[dict[str, int], np.ndarray]:
@@ -200,7 +206,7 @@ def child(args: argparse.Namespace) -> None:
     )
     print(f"[{args.size}] workspace in {t.seconds:.0f} s: {ws.summary()}")
     print(f"[{args.size}] messages per channel: largest {per_channel[:3]}, smallest {per_channel[-1]}")
-    pool = pool_vectors(ws, args.embedder, args.pool, args.cache)
+    pool = pool_vectors(reference(args), args.embedder, args.pool, args.cache)
     embedder, _ = load_embedder(args.embedder)
     root = Path(tempfile.mkdtemp(prefix=f"kiok-latency-{args.size}-", dir=args.workdir))
     memory = open_memory(root, args.embedder, embedder)
@@ -293,6 +299,7 @@ def main() -> None:
         child(args)
         return
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    pool_vectors(reference(args), args.embedder, args.pool, args.cache)  # embedded once, then cached
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         cmd = [sys.executable, "-u", "-m", "bench.recall_latency", *sys.argv[1:], "--size", str(size)]

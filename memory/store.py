@@ -132,7 +132,7 @@ class MessageStore:
                     Message.deleted_at.is_(None),
                 )
             ).all()
-            return sorted((_record(r) for r in rows), key=lambda r: float(r.ts))
+            return sorted((row_to_record(r) for r in rows), key=lambda r: float(r.ts))
 
     def get_message(self, team_id: str, channel_id: str, ts: str) -> MessageRecord | None:
         with self._session() as session:
@@ -141,7 +141,7 @@ class MessageStore:
                     Message.team_id == team_id, Message.channel_id == channel_id, Message.ts == ts
                 )
             )
-            return None if row is None else _record(row)
+            return None if row is None else row_to_record(row)
 
     def messages_by_ts(
         self, team_id: str, keys: Iterable[tuple[str, str]]
@@ -161,7 +161,7 @@ class MessageStore:
                         Message.deleted_at.is_(None),
                     )
                 )
-                found.update(((r.channel_id, r.ts), _record(r)) for r in rows)
+                found.update(((r.channel_id, r.ts), row_to_record(r)) for r in rows)
         return found
 
     def pending_index(
@@ -175,7 +175,7 @@ class MessageStore:
             if channel_id is not None:
                 query = query.where(Message.channel_id == channel_id)
             rows = session.scalars(query.order_by(Message.id).limit(limit))
-            return [_record(r) for r in rows]
+            return [row_to_record(r) for r in rows]
 
     def count_pending_index(self, *, team_id: str | None = None, channel_id: str | None = None) -> int:
         with self._session() as session:
@@ -231,7 +231,7 @@ class MessageStore:
                     query.where(Message.ts < row.ts).order_by(Message.ts.desc()).limit(1)
                 ).first()
                 if prev is not None:
-                    found[row.ts] = _record(prev)
+                    found[row.ts] = row_to_record(prev)
             return found
 
     def delete_messages(
@@ -310,7 +310,7 @@ def _differs(row: Message, rec: MessageRecord) -> bool:
     )
 
 
-def _record(row: Message) -> MessageRecord:
+def row_to_record(row: Message) -> MessageRecord:
     return MessageRecord(
         team_id=row.team_id,
         channel_id=row.channel_id,
@@ -325,4 +325,4 @@ def _record(row: Message) -> MessageRecord:
     )
 
 
-__all__ = ["MessageStore"]
+__all__ = ["MessageStore", "row_to_record"]

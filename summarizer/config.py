@@ -1,8 +1,9 @@
 """Settings for the language-model backend (nested in the app's Settings as `llm`)."""
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 LLMProvider = Literal["ollama", "openai"]
 
@@ -57,4 +58,29 @@ class LLMSettings(BaseModel):
         return (self.base_url or DEFAULT_BASE_URLS[self.provider]).rstrip("/")
 
 
-__all__ = ["DEFAULT_BASE_URLS", "LLMProvider", "LLMSettings"]
+class SummarySettings(BaseModel):
+    """When and how conversation is summarized into durable memory."""
+
+    thread_idle_minutes: int = Field(60, ge=1, description="A thread is summarized once quiet this long.")
+    timezone: str = Field(
+        "UTC", description="Time zone of day/week boundaries and relative dates (IANA name)."
+    )
+    brief_tokens: int = Field(600, ge=100, le=4000, description="Size limit of a channel's project brief.")
+    max_output_tokens: int = Field(700, ge=100, description="Upper bound on one summarization answer.")
+    workers: int = Field(
+        1, ge=0, le=8, description="Background summarization workers (0 = only `kiok summarize`)."
+    )
+    tick_seconds: int = Field(60, ge=5, description="How often the bot looks for conversation to summarize.")
+    live_items: int = Field(12, ge=0, le=50, description="Current items of each kind shown to the model.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Asia/Seoul") from None
+        return value
+
+
+__all__ = ["DEFAULT_BASE_URLS", "LLMProvider", "LLMSettings", "SummarySettings"]

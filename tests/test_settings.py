@@ -53,7 +53,7 @@ def test_unknown_provider_lists_the_valid_ones() -> None:
 
 def test_env_example_documents_every_setting() -> None:
     example = (Path(__file__).parent.parent / ".env.example").read_text()
-    groups = ("slack", "llm", "embedding", "vector", "memory")
+    groups = ("slack", "llm", "embedding", "vector", "memory", "summary")
     names = {f"KIOK_{name.upper()}" for name in Settings.model_fields if name not in groups}
     for group in groups:
         model = Settings.model_fields[group].annotation

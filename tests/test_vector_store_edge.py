@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from memory.errors import VectorStoreUnavailable
-from memory.vectors import IndexMismatch, ScopeFilter, SparseVector, VectorHit, VectorPoint
+from memory.vectors import IndexMismatch, ScopeFilter, SparseVector, VectorPoint
 from memory.vectors.edge import META_FILE, EdgeVectorStore
-from tests.test_vector_store_contract import DIM, MODEL, pid, point, random_unit, scope
+from tests.test_vector_store_contract import DIM, MODEL, pid, point, random_unit, ranked, scope
 
 
 def clustered(rng: np.random.Generator, n: int, dim: int, centres: int = 50) -> np.ndarray:
@@ -35,11 +35,6 @@ def bulk_points(rng: np.random.Generator, n: int, dim: int) -> list[VectorPoint]
         point(f"bulk-{i}", vectors[i].tolist(), sparse_for(rng), channel=f"C{i % 20:02d}", ts=1.7e9 + i)
         for i in range(n)
     ]
-
-
-def summary(hits: list[VectorHit]) -> list[tuple[float, str]]:
-    """Ranked (score, id) pairs; equal scores (frequent with RRF) in id order: engines break ties freely."""
-    return sorted((round(-hit.score, 4), hit.id) for hit in hits)
 
 
 @pytest.fixture
@@ -104,7 +99,7 @@ def test_optimize_keeps_results_identical(tmp_path: Path) -> None:
     def run() -> list[list[tuple[float, str]]]:
         return [
             # hybrid: the whole fused list, since RRF ties at the cut-off may fall either way
-            summary(store.search(dense=d, sparse=s, scope=where, limit=20, mode=mode, candidates=10))
+            ranked(store.search(dense=d, sparse=s, scope=where, limit=20, mode=mode, candidates=10))
             for where in (scope(channels=("C03",)), everywhere)
             for d, s in queries
             for mode in ("dense", "sparse", "hybrid")

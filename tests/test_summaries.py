@@ -1,0 +1,163 @@
+"""Summaries end to end on real SQL and the real job queue, with a fake Ollama speaking the real API."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.bootstrap import build_summaries
+from app.settings import Settings
+from memory.records import ChannelRecord, MessageRecord, UserRecord
+from memory.service import MemoryService
+from memory.summaries import SummaryStore
+from summarizer.config import LLMSettings
+from summarizer.llm import make_llm_client
+from tests.fakes.fake_ollama import FakeOllama
+
+T, C = "T1", "C1"
+MONDAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+def ts(day: int, minute: int) -> str:
+    return f"{(MONDAY + timedelta(days=day, minutes=minute)).timestamp():.6f}"
+
+
+def extraction(**parts: Any) -> str:
+    base: dict[str, Any] = {
+        "summary": "",
+        "decisions": [],
+        "action_items": [],
+        "open_questions": [],
+        "facts": [],
+        "conventions": [],
+        "answered_questions": [],
+    }
+    return json.dumps({**base, **parts})
+
+
+def responder(body: dict[str, Any]) -> str:
+    """Plays a capable model: reads the prompt, answers with what a good model would extract."""
+    prompt = body["messages"][-1]["content"]
+    if "format" not in body:
+        return "Week summary: release planning."
+    if "ship v2.3 on Thursday" in prompt:
+        return extraction(
+            summary="Release planned for Thursday.",
+            decisions=[{"text": "Ship v2.3 on Thursday", "source": [2]}],
+            action_items=[{"text": "Fix the login bug PROJ-482", "owner": "Carol", "source": [3]}],
+            open_questions=[{"text": "Who writes the release notes?", "source": [1]}],
+        )
+    if "move the release to Monday" in prompt:
+        assert "D1: Ship v2.3 on Thursday" in prompt and "A1: Fix the login bug PROJ-482" in prompt
+        return extraction(
+            summary="Release moved to Monday; Dave takes over PROJ-482.",
+            decisions=[
+                {"text": "Ship v2.3 on Monday instead of Thursday", "replaces": ["D1"], "source": [1]}
+            ],
+            action_items=[
+                {"text": "Fix the login bug PROJ-482", "owner": "Dave", "replaces": ["A1"], "source": [2]}
+            ],
+            answered_questions=["Q1"],
+            conventions=[{"text": "Releases need a QA sign-off", "source": [3]}],
+        )
+    return extraction(summary="Chatter.")
+
+
+def setup(memory: MemoryService, tmp_settings: Settings, fake: FakeOllama) -> Any:
+    fake.responder = responder
+    memory.directory.upsert_channel(ChannelRecord(T, C, "release", "channel", False))
+    for uid, name in (("U1", "Alice"), ("U2", "Carol"), ("U3", "Dave")):
+        memory.directory.upsert_user(UserRecord(T, uid, name.lower(), name))
+    llm = make_llm_client(LLMSettings(base_url=fake.url, model="gemma3:4b", idle_timeout=5))  # type: ignore[call-arg]
+    return build_summaries(tmp_settings, memory, llm=llm)
+
+
+def msg(day: int, minute: int, text: str, user: str, thread: tuple[int, int] | None) -> MessageRecord:
+    return MessageRecord(T, C, ts(day, minute), text, user, thread_ts=ts(*thread) if thread else None)
+
+
+def test_reversed_decision_is_superseded_and_the_brief_holds_only_the_new_one(
+    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
+) -> None:
+    pipeline = setup(memory, memory_settings, fake_ollama)
+    memory.ingest(
+        [
+            msg(0, 0, "Who writes the release notes? Planning v2.3.", "U1", (0, 0)),
+            msg(0, 5, "Let's ship v2.3 on Thursday", "U1", (0, 0)),
+            msg(0, 9, "I'll fix PROJ-482 by Wednesday", "U2", (0, 0)),
+            msg(0, 30, "coffee anyone?", "U3", None),
+        ]
+    )
+    assert (
+        pipeline.planner.plan(now=MONDAY + timedelta(days=1)) == 2
+    )  # the quiet thread and Monday's loose talk
+    assert pipeline.runner.run_pending() == 2
+
+    memory.ingest(
+        [
+            msg(2, 0, "QA failed: we move the release to Monday", "U1", (2, 0)),
+            msg(2, 3, "Dave takes PROJ-482 over from Carol", "U1", (2, 0)),
+            msg(2, 4, "Rule from now on: releases need a QA sign-off", "U1", (2, 0)),
+        ]
+    )
+    pipeline.planner.plan(now=MONDAY + timedelta(days=2, hours=3))
+    pipeline.runner.run_pending()
+
+    store = SummaryStore(memory.store.engine)
+    decisions = store.items(T, C, kinds=["decision"], live_only=False)
+    assert [d.text for d in decisions] == ["Ship v2.3 on Thursday", "Ship v2.3 on Monday instead of Thursday"]
+    old, new = decisions
+    assert old.superseded_by == new.id and old.valid_to == new.valid_from == ts(2, 0)
+    assert new.live and old.sources == (ts(0, 5),)
+
+    actions = store.items(T, C, kinds=["action_item"])
+    assert [(a.owner, a.text) for a in actions] == [("Dave", "Fix the login bug PROJ-482")]
+    assert store.items(T, C, kinds=["open_question"]) == []  # answered
+
+    brief = store.get_brief(T, C) or ""
+    assert (
+        "Ship v2.3 on Monday" in brief
+        and "on Thursday\n" not in brief
+        and "Ship v2.3 on Thursday" not in brief
+    )
+    assert "Dave: Fix the login bug PROJ-482" in brief and "Carol" not in brief
+    assert "Releases need a QA sign-off" in brief
+
+
+def test_each_job_runs_once_and_dates_are_resolved_by_code(
+    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
+) -> None:
+    pipeline = setup(memory, memory_settings, fake_ollama)
+    memory.ingest(
+        [
+            msg(0, 0, "Planning v2.3.", "U1", (0, 0)),
+            msg(0, 5, "Let's ship v2.3 on Thursday", "U1", (0, 0)),
+            msg(0, 9, "I'll fix PROJ-482 by tomorrow", "U2", (0, 0)),
+        ]
+    )
+    now = MONDAY + timedelta(days=1)
+    assert pipeline.planner.plan(now=now) == 1
+    assert pipeline.planner.plan(now=now) == 0  # idempotent on the input range
+    assert pipeline.runner.run_pending() == 1
+    assert pipeline.planner.plan(now=now) == 0 and pipeline.runner.run_pending() == 0
+    prompt = fake_ollama.bodies("/api/chat")[0]["messages"][-1]["content"]
+    assert "tomorrow [2026-11-17" in prompt  # the model copies dates, it never computes them
+    action = SummaryStore(memory.store.engine).items(T, C, kinds=["action_item"])[0]
+    assert action.due == "2026-11-17"  # the model gave no date: resolved from the message's own ts
+    episode = SummaryStore(memory.store.engine).episodes(T, C, kind="thread")[0]
+    assert (
+        episode.input_tokens > 0
+        and episode.output_tokens > 0
+        and episode.sources == (ts(0, 0), ts(0, 5), ts(0, 9))
+    )
+
+
+def test_llm_down_defers_the_job_and_nothing_is_lost(
+    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
+) -> None:
+    pipeline = setup(memory, memory_settings, fake_ollama)
+    memory.ingest([msg(0, 0, "Let's ship v2.3 on Thursday", "U1", (0, 0)), msg(0, 1, "ok", "U2", (0, 0))])
+    fake_ollama.fail_next(503, {"error": "server busy"}, times=10)
+    assert pipeline.planner.plan(now=MONDAY + timedelta(days=1)) == 1
+    pipeline.runner.run_pending()
+    assert pipeline.queue.counts()["queued"] == 1  # deferred with backoff, not failed
+    assert SummaryStore(memory.store.engine).episodes(T, C, kind="thread") == []
