@@ -31,6 +31,7 @@ from memory.service import MemoryService
 from memory.sparse import SparseEncoder
 from memory.store import MessageStore
 from memory.summaries import SummaryStore
+from memory.summary_index import SummaryIndex
 from memory.vectors import make_vector_store
 from memory.worker import IndexWorker
 from summarizer.errors import LLMBadRequest, LLMError
@@ -57,17 +58,21 @@ def build_memory(
     vectors = make_vector_store(settings.vector, data_dir=settings.data_dir)
     sparse = SparseEncoder()
     directory = DirectoryStore(store.engine)
+    summary_index = SummaryIndex(store.engine)
+    policies = PolicyStore(store.engine)
     indexer = Indexer(
         store=store,
         directory=directory,
+        summaries=summary_index,
         embedder=embedder,
         vectors=vectors,
         sparse=sparse,
         batch_size=settings.embedding.batch_size,
     )
     recaller = Recaller(
+        summaries=summary_index,
         store=store,
-        policies=PolicyStore(store.engine),
+        policies=policies,
         embedder=embedder,
         vectors=vectors,
         sparse=sparse,
@@ -76,9 +81,10 @@ def build_memory(
     return MemoryService(
         store=store,
         directory=directory,
-        policies=PolicyStore(store.engine),
+        policies=policies,
         indexer=indexer,
         recaller=recaller,
+        summary_index=summary_index,
     )
 
 
@@ -137,6 +143,7 @@ def build_services(
         memory=memory, llm=llm, llm_settings=settings.llm, update_interval=settings.slack.update_interval
     )
     summaries = build_summaries(settings, memory, llm=llm)
+    summaries.worker.on_written = worker.notify  # new summaries get indexed promptly
     return Services(
         settings=settings,
         summaries=summaries,

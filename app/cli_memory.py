@@ -188,6 +188,8 @@ def reindex(
     with _memory(settings) as memory:
         memory.indexer.rebuild()
         cleared = memory.store.clear_index_hashes(team_id=team)
+        if memory.summary_index is not None:
+            memory.summary_index.clear_unit_hashes()
         indexed = _index(memory, team)
     typer.echo(f"Reindexed {indexed} of {cleared} messages.")
 

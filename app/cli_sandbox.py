@@ -34,6 +34,7 @@ def sandbox(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for one reply of Kiok.")] = 180.0,
 ) -> None:
     """Run Kiok against an emulated Slack workspace on this machine and talk to it as its people."""
+    from app.bootstrap import StartupError
     from app.sandbox.models import ModelUnavailable
     from app.sandbox.runtime import Sandbox, SandboxError, SandboxOptions
     from memory.errors import StoreError
@@ -64,7 +65,7 @@ def sandbox(
     runner = Sandbox(settings, options, notice=lambda text: typer.echo(text, err=True))
     try:
         code = runner.run(lines)
-    except (SandboxError, ModelUnavailable, StoreError) as exc:
+    except (SandboxError, ModelUnavailable, StartupError, StoreError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     raise typer.Exit(code)

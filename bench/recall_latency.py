@@ -286,6 +286,7 @@ def main() -> None:
     parser.add_argument("--plain-queries", type=int, default=300, help="recalls measured before optimize()")
     parser.add_argument("--skip-plain", action="store_true", help="measure only after optimize()")
     parser.add_argument("--pool", type=int, default=20000, help="unique texts embedded for real")
+    parser.add_argument("--pool-threads", type=int, default=1, help="torch threads for the pool (0: default)")
     parser.add_argument("--noise", type=float, default=0.25, help="norm of the noise added to pool vectors")
     parser.add_argument("--extra-channels", type=int, default=14, help="project channels beyond the six")
     parser.add_argument("--days", type=int, default=30)
@@ -299,6 +300,10 @@ def main() -> None:
         child(args)
         return
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    if args.pool_threads:  # only this parent process embeds the pool; the measured children keep defaults
+        import torch
+
+        torch.set_num_threads(args.pool_threads)
     pool_vectors(reference(args), args.embedder, args.pool, args.cache)  # embedded once, then cached
     results = []
     for size in (int(s) for s in args.sizes.split(",")):

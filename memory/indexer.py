@@ -15,6 +15,7 @@ from memory.embeddings.base import Embedder
 from memory.records import MessageRecord
 from memory.sparse import SparseEncoder
 from memory.store import MessageStore
+from memory.summary_index import SummaryIndex
 from memory.units import IndexUnit, message_unit, point_id
 from memory.vectors.base import VectorPoint, VectorStore
 
@@ -44,10 +45,12 @@ class Indexer:
         vectors: VectorStore,
         sparse: SparseEncoder,
         batch_size: int = 64,
+        summaries: SummaryIndex | None = None,
     ) -> None:
         self._store, self._directory = store, directory
         self._embedder, self._vectors, self._sparse = embedder, vectors, sparse
         self._batch_size = batch_size
+        self._summaries = summaries
         self._ready = False
 
     def ensure_index(self) -> None:
@@ -64,7 +67,8 @@ class Indexer:
         progress: Progress | None = None,
         max_batches: int | None = None,
     ) -> IndexStats:
-        """Index every pending message (or `max_batches` batches); calls `progress(n)` per batch."""
+        """Index every pending message, then every pending summary (or `max_batches` batches of
+        messages); calls `progress(n)` per batch of messages."""
         self.ensure_index()
         stats = IndexStats()
         started = time.perf_counter()
@@ -75,8 +79,16 @@ class Indexer:
             self._index(batch, stats)
             if progress is not None:
                 progress(len(batch))
+        while self._summaries is not None and (units := self._summaries.pending_units(self._batch_size * 4)):
+            hashes = self._write(units, stats)
+            self._summaries.set_unit_hashes({(u.kind, u.ref): hashes[u.point_id] for u in units})
         stats.total_seconds = time.perf_counter() - started
         return stats
+
+    def remove_points(self, ids: list[str]) -> None:
+        if ids:
+            self.ensure_index()
+            self._vectors.delete(ids=ids)
 
     def remove(self, team_id: str, keys: Iterable[tuple[str, str]]) -> None:
         """Drop the points of these `(channel, ts)` messages."""
@@ -100,7 +112,17 @@ class Indexer:
 
     def _index(self, batch: list[MessageRecord], stats: IndexStats) -> None:
         units = self._units(batch)
+        hashes = self._write(units, stats)
+        by_team: dict[str, dict[tuple[str, str], str]] = {}
+        for u in units:
+            by_team.setdefault(u.team, {})[(u.channel, u.ts)] = hashes[u.point_id]
+        for team, team_hashes in by_team.items():
+            self._store.set_index_hashes(team, team_hashes)
+
+    def _write(self, units: list[IndexUnit], stats: IndexStats) -> dict[str, str]:
+        """Embed and upsert units in batches; returns each point's content hash."""
         model_id = f"{self._embedder.model_id}+{self._sparse.model_id}"  # either changing means re-index
+        hashes: dict[str, str] = {}
         for start in range(0, len(units), self._batch_size):
             chunk = units[start : start + self._batch_size]
             t0 = time.perf_counter()
@@ -116,13 +138,10 @@ class Indexer:
                 for u, vec in zip(chunk, dense, strict=True)
             ]
             self._vectors.upsert(points)
-            by_team: dict[str, dict[tuple[str, str], str]] = {}
-            for u in chunk:
-                by_team.setdefault(u.team, {})[(u.channel, u.ts)] = u.content_hash(model_id)
-            for team, hashes in by_team.items():
-                self._store.set_index_hashes(team, hashes)
+            hashes.update((u.point_id, u.content_hash(model_id)) for u in chunk)
             stats.indexed += len(chunk)
             stats.batches += 1
+        return hashes
 
     def _units(self, batch: list[MessageRecord]) -> list[IndexUnit]:
         """Units for a batch, with thread openings, predecessors and names read in bulk."""

@@ -11,6 +11,7 @@ from memory.embeddings.base import Embedder
 from memory.policies import PolicyStore
 from memory.sparse import SparseEncoder
 from memory.store import MessageStore
+from memory.summary_index import SummaryIndex
 from memory.vectors.base import ScopeFilter, SearchMode, VectorHit, VectorStore
 
 
@@ -73,7 +74,9 @@ class Recaller:
         vectors: VectorStore,
         sparse: SparseEncoder,
         settings: MemorySettings,
+        summaries: SummaryIndex | None = None,
     ) -> None:
+        self._summaries = summaries
         self._store, self._policies = store, policies
         self._embedder, self._vectors, self._sparse, self._settings = embedder, vectors, sparse, settings
         self.last_timings = RecallTimings()
@@ -114,10 +117,11 @@ class Recaller:
 
     def _join(self, team_id: str, raw: Sequence[VectorHit], scope: ScopeFilter) -> list[RecallHit]:
         """Attach the stored text; drop anything SQL no longer has or that lies outside the scope."""
-        keys = [(str(h.payload.get("channel")), _ts_key(h)) for h in raw]
+        messages = [h for h in raw if h.payload.get("kind", "message") == "message"]
+        keys = [(str(h.payload.get("channel")), _ts_key(h)) for h in messages]
         rows = self._store.messages_by_ts(team_id, keys)
-        hits = []
-        for hit, key in zip(raw, keys, strict=True):
+        hits = self._join_summaries([h for h in raw if h.payload.get("kind", "message") != "message"], scope)
+        for hit, key in zip(messages, keys, strict=True):
             row = rows.get(key)
             if row is None or row.channel_id not in scope.channels:
                 continue
@@ -133,8 +137,24 @@ class Recaller:
                     score=hit.score,
                 )
             )
-        # Recency breaks ties: equal fused scores (common with RRF) favour the newer message.
+        # Recency breaks ties: equal fused scores (common with RRF) favour the newer memory.
         hits.sort(key=lambda h: (-round(h.score, 9), -float(h.ts)))
+        return hits
+
+    def _join_summaries(self, raw: Sequence[VectorHit], scope: ScopeFilter) -> list[RecallHit]:
+        if self._summaries is None or not raw:
+            return []
+        refs = [(str(h.payload.get("kind")), int(h.payload.get("ref", 0))) for h in raw]
+        texts = self._summaries.texts_by_ref(refs)
+        hits = []
+        for hit, ref in zip(raw, refs, strict=True):
+            found = texts.get(ref)
+            channel = str(hit.payload.get("channel"))
+            if found is None or channel not in scope.channels:
+                continue
+            text, ts, thread = found
+            sources = tuple(str(s) for s in hit.payload.get("sources") or ())
+            hits.append(RecallHit(ref[0], text, channel, ts, thread, "", sources, hit.score))
         return hits
 
 

@@ -15,6 +15,7 @@ from memory.policies import PolicyStore
 from memory.records import MessageRecord
 from memory.retrieval import Recaller, RecallHit, RecallQuery
 from memory.store import MessageStore
+from memory.summary_index import SummaryIndex
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,9 @@ class MemoryService:
         indexer: Indexer,
         recaller: Recaller,
         on_pending: Callable[[], None] | None = None,
+        summary_index: SummaryIndex | None = None,
     ) -> None:
+        self.summary_index = summary_index
         self.store, self.directory, self.policies = store, directory, policies
         self.indexer, self.recaller = indexer, recaller
         self._on_pending = on_pending or (lambda: None)
@@ -86,6 +89,12 @@ class MemoryService:
             team_id, channel_id=channel_id, thread_ts=thread_ts, user_id=user_id, ts=ts, before_ts=before_ts
         )
         self.indexer.remove(team_id, keys)
+        if self.summary_index is not None:  # summaries built from erased messages go too
+            whole_channel = channel_id if not (thread_ts or ts or user_id or before_ts) else None
+            erased = set() if whole_channel else set(keys)
+            self.indexer.remove_points(
+                self.summary_index.forget(team_id, channel_id if whole_channel else None, erased, user_id)
+            )
         log.info(
             "forgot %d messages (channel=%s thread=%s user=%s)", len(keys), channel_id, thread_ts, user_id
         )

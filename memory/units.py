@@ -37,6 +37,7 @@ class IndexUnit:
     text: str
     sources: tuple[str, ...]
     lexical_text: str = ""
+    ref: int = 0  # row id in the summary tables, for kinds other than "message"
 
     def content_hash(self, model_id: str) -> str:
         """What makes re-embedding necessary: the model and the exact text."""
@@ -51,6 +52,7 @@ class IndexUnit:
             "ts": float(self.ts),
             "kind": self.kind,
             "sources": list(self.sources),
+            **({"ref": self.ref} if self.ref else {}),
         }
 
 

@@ -1,6 +1,7 @@
 """Date expressions in English and Korean resolved from the message's time, in the author's time zone."""
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -60,6 +61,10 @@ CASES = [
     ("by end of week", WED, "end of week", "2026-11-27", "day"),
     ("in March", DEC, "March", "2027-03-01", "month"),
     ("Friday EOD", MON, "Friday", "2026-11-27", "day"),
+    ("EOD tomorrow", MON, "tomorrow", "2026-11-24", "day"),
+    ("next week Friday", MON, "next week Friday", "2026-12-04", "day"),
+    ("this Fri, Dec 4", MON, "this Fri, Dec 4", "2026-12-04", "day"),  # the explicit date decides
+    ("in 3 days", SUN, "in 3 days", "2026-12-02", "day"),
     ("내일 보낼게요", MON, "내일", "2026-11-24", "day"),
     ("모레까지 드릴게요", FRI, "모레", "2026-11-29", "day"),
     ("다음 주 금요일", MON, "다음 주 금요일", "2026-12-04", "day"),
@@ -82,6 +87,7 @@ CASES = [
     ("다음 달에", DEC, "다음 달", "2027-01-01", "month"),
     ("12/3(목)까지", MON, "12/3(목)", "2026-12-03", "day"),
     ("5일에 배포", MON, "5일", "2026-12-05", "day"),
+    ("25일까지 제출", MON, "25일", "2026-11-25", "day"),
     ("지난 금요일", MON, "지난 금요일", "2026-11-20", "day"),
     ("이번 주말", SUN, "이번 주말", "2026-11-29", "day"),
     ("다음 주에 봐요", MON, "다음 주", "2026-11-30", "week"),
@@ -187,6 +193,7 @@ def test_annotate(text: str, annotated: str) -> None:
         ("내일 오전까지 공유드릴게요", "2026-11-24"),
         ("by EOD", "2026-11-23"),
         ("지원이가 12월 3일까지 정리", "2026-12-03"),
+        ("Minsu: send the report (due [2026-11-27 Fri])", "2026-11-27"),  # a model copied our annotation
         ("We released it last Friday", None),
         ("Someone should look at the flaky test", None),
     ],
@@ -214,6 +221,28 @@ def test_arbitrary_text_never_raises(text: str, day: dt.date, tz: str) -> None:
     anchor = dt.datetime.combine(day, dt.time(12), dt.UTC)
     mentions = resolve_dates(text, anchor=anchor, tz=tz)
     assert all(text[m.start : m.end] == m.expression for m in mentions)
-    assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(mentions))
     annotate(text, anchor=anchor, tz=tz)
     resolve_due(text, anchor=anchor, tz=tz)
+
+
+PHRASES = [
+    "tomorrow",
+    "EOD",
+    "next Friday",
+    "by",
+    "내일",
+    "다음 주",
+    "금요일까지",
+    "12/3까지",
+    "on the 5th",
+    "and",
+    ",",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(st.sampled_from(PHRASES), max_size=8).map(" ".join))
+def test_annotating_twice_changes_nothing(text: str) -> None:
+    once = annotate(text, anchor=MON, tz=SEOUL)
+    assert annotate(once, anchor=MON, tz=SEOUL) == once

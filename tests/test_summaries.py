@@ -161,3 +161,38 @@ def test_llm_down_defers_the_job_and_nothing_is_lost(
     pipeline.runner.run_pending()
     assert pipeline.queue.counts()["queued"] == 1  # deferred with backoff, not failed
     assert SummaryStore(memory.store.engine).episodes(T, C, kind="thread") == []
+
+
+def test_summaries_are_recalled_with_superseded_marks_and_forgotten_with_their_messages(
+    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
+) -> None:
+    from memory.retrieval import RecallQuery
+
+    pipeline = setup(memory, memory_settings, fake_ollama)
+    memory.ingest(
+        [
+            msg(0, 0, "Who writes the release notes? Planning v2.3.", "U1", (0, 0)),
+            msg(0, 5, "Let's ship v2.3 on Thursday", "U1", (0, 0)),
+            msg(0, 9, "I'll fix PROJ-482 by Wednesday", "U2", (0, 0)),
+            msg(2, 0, "QA failed: we move the release to Monday", "U1", (2, 0)),
+            msg(2, 3, "Dave takes PROJ-482 over from Carol", "U1", (2, 0)),
+        ]
+    )
+    pipeline.planner.plan(now=MONDAY + timedelta(days=3))
+    pipeline.runner.run_pending()
+    memory.indexer.index_pending()
+    hits = memory.recall(RecallQuery(T, C, "which day do we ship v2.3?", k=10))
+    decisions = {h.text: h for h in hits if h.kind == "decision"}
+    assert "Ship v2.3 on Thursday [superseded]" in decisions
+    assert "Ship v2.3 on Monday instead of Thursday" in decisions
+    assert decisions["Ship v2.3 on Monday instead of Thursday"].sources == (ts(2, 0),)
+    assert any(h.kind == "episode" for h in hits)
+    assert not memory.recall(RecallQuery(T, "C9", "ship v2.3", k=10))  # another channel sees none of it
+
+    memory.forget(T, channel_id=C, thread_ts=ts(2, 0))
+    store = SummaryStore(memory.store.engine)
+    assert [e.key.split("@")[0] for e in store.episodes(T, C, kind="thread")] == [ts(0, 0)]
+    assert all("Monday" not in h.text for h in memory.recall(RecallQuery(T, C, "ship v2.3 Monday", k=10)))
+    memory.forget(T, channel_id=C)
+    assert store.episodes(T, C, kind="thread") == [] and store.get_brief(T, C) is None
+    assert memory.indexer.point_count() == 0

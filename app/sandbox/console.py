@@ -19,6 +19,7 @@ from app.sandbox.transcript import Transcript
 COMMAND_ACK_SECONDS = 3.0  # Slack shows "operation_timeout" when a slash command is not acked in 3 s
 COMMAND_OUTPUT_SECONDS = 10.0
 HOME_SECONDS = 3.0
+SUMMARY_CHARS = 100
 _EMOJI_FIRST = re.compile(r"^:[a-z0-9_+\-]+:")
 
 HELP = """\
@@ -93,6 +94,13 @@ class Session:
 
     def run_line(self, line: str) -> bool:
         """Do what one console line says; False when it asks to quit."""
+        try:
+            return self._run(line)
+        except ApiError as exc:  # what Slack itself would refuse (archived channel, unknown thread ...)
+            self.problem(f"Slack refused that: {exc.error}")
+            return True
+
+    def _run(self, line: str) -> bool:
         text = line.strip()
         if not text:
             self.feed.settle(timeout=self.timeout)
@@ -322,6 +330,9 @@ class Session:
                 continue
             header = self.feed.header(self.channel_id, m["ts"], m.get("thread_ts"), self.feed.name(m["user"]))
             text = mrkdwn(str(m.get("text") or ""), self.feed.name)
+            if summary:
+                first = text.splitlines()[0] if text else ""
+                text = first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
             if summary and m.get("reply_count"):
                 text += f"  ({m['reply_count']} replies, last {clock_time(m['latest_reply'])})"
             self.screen.message(("history", m["ts"]), m["ts"], header, text)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import platformdirs
@@ -22,7 +25,7 @@ from app.bootstrap import Bot, build_memory, open_store
 from app.config import SlackSettings
 from app.emulator import Clock, SlackEmulator
 from app.importer.export import import_export
-from app.sandbox.console import HELP, Hooks, Session
+from app.sandbox.console import Hooks, Session
 from app.sandbox.feed import Feed
 from app.sandbox.models import LLMChoice, choose_embedder, choose_llm
 from app.sandbox.screen import Refs, Screen
@@ -46,6 +49,8 @@ from memory.vectors.base import IndexMismatch
 log = logging.getLogger(__name__)
 
 SEEDS = ("demo",)
+CONNECT_SECONDS = 20
+MARKER = ".kiok-sandbox"
 STATE_FILE = "sandbox.json"
 WORKSPACE_DIR = "workspace"
 _DB_FILES = ("kiok.db", "kiok.db-wal", "kiok.db-shm", "kiok.db-journal")
@@ -89,6 +94,23 @@ def sandbox_dir(settings: Settings, options: SandboxOptions) -> Path:
     return (options.data_dir or settings.data_dir / "sandbox").expanduser()
 
 
+def prepare_dir(data_dir: Path, *, production: Path, fresh: bool) -> None:
+    """Create (or, with `fresh`, empty) the sandbox directory; refuse one that holds anything else,
+    since the sandbox writes a database there and `--fresh` deletes one."""
+    if data_dir.resolve() == production.expanduser().resolve():
+        raise SandboxError(
+            f"{data_dir} is Kiok's own data directory; the sandbox keeps its stores apart. "
+            "Choose another --data-dir."
+        )
+    marker = data_dir / MARKER
+    if data_dir.exists() and any(data_dir.iterdir()) and not marker.exists():
+        raise SandboxError(f"{data_dir} is not empty and not a sandbox directory; choose a new --data-dir.")
+    if fresh:
+        wipe(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
 def wipe(data_dir: Path) -> None:
     """Remove what the sandbox keeps in `data_dir`, and nothing else (it may be a directory of yours)."""
     for name in _OWNED:
@@ -126,9 +148,8 @@ class Sandbox:
             raise SandboxError(problem)
         if self.options.seed and self.options.seed not in SEEDS:
             raise SandboxError(f"unknown seed {self.options.seed!r}: choose one of {', '.join(SEEDS)}")
-        if self.options.fresh:
-            wipe(self.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _exit_on_sigterm()
+        prepare_dir(self.data_dir, production=self.settings.data_dir, fresh=self.options.fresh)
         self._logging()
         cache = Path(platformdirs.user_cache_dir("kiok", appauthor=False)) / "models"
         chosen = choose_llm(self.settings.llm, self.options.llm, cache_dir=cache, notice=self.notice)
@@ -150,7 +171,13 @@ class Sandbox:
             if self.options.seed == "demo":
                 self._seed_demo(emu, bot, state)
             bot.start()
-            emu.wait_connected(timeout=20)
+            try:
+                emu.wait_connected(timeout=CONNECT_SECONDS)
+            except TimeoutError:
+                raise SandboxError(
+                    f"Kiok did not connect to the emulator within {CONNECT_SECONDS} s; "
+                    f"see {self.data_dir / 'sandbox.log'}"
+                ) from None
             self.transcript.info.update(
                 team=emu.team_id, model=chosen.description, data_dir=str(self.data_dir)
             )
@@ -233,6 +260,16 @@ class Sandbox:
         root.addHandler(self.capture)
 
 
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so the workspace is saved and the bot disconnects cleanly."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError):  # not in the main thread (tests calling run() directly)
+        signal.signal(signal.SIGTERM, stop)
+
+
 def _match_index(settings: Settings, embedder: Embedder, notice: Callable[[str], None]) -> None:
     """Rebuild the sandbox's vector index when it was built with another embedding model (the sandbox
     may fall back to a bundled model from one run to the next); SQL keeps every message."""
@@ -282,4 +319,4 @@ def interact(session: Session, screen: Screen, history: Path) -> None:
             readline.write_history_file(str(history))
 
 
-__all__ = ["HELP", "Sandbox", "SandboxError", "SandboxOptions", "sandbox_dir", "wipe"]
+__all__ = ["Sandbox", "SandboxError", "SandboxOptions", "prepare_dir", "sandbox_dir", "wipe"]

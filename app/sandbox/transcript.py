@@ -16,11 +16,12 @@ _ERROR_KEYS = ("llm_down", "llm_timeout", "internal_error")
 
 
 def is_error_reply(text: str) -> bool:
-    """True when a bot message is one of Kiok's failure notices (any language)."""
+    """True when a bot message is, or ends with, one of Kiok's failure notices (any language): a failed
+    stream keeps the partial answer and appends the notice."""
     if text.startswith(":warning:"):
         return True
     prefixes = [s.split("{", 1)[0] for key in _ERROR_KEYS for s in STRINGS.get(key, {}).values()]
-    return any(p and text.startswith(p) for p in prefixes)
+    return any(p and p in text for p in prefixes)
 
 
 @dataclass

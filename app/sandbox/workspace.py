@@ -23,7 +23,13 @@ DAY_SECONDS = 86400
 # Fields Slack derives for thread parents; the emulator computes them itself.
 _DERIVED = ("reply_count", "reply_users_count", "latest_reply", "reply_users", "replies", "subscribed")
 _KINDS: dict[str, ChannelKind] = {"channels.json": "public", "groups.json": "private"}
-_ISO_DATE = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
+# Dates people write: 2025-03-14, 03-14, 3/14 and 3월 14일 (the last two as Korean teams write them).
+_DATES = (
+    (re.compile(r"(?<![\w-])(?P<y>20\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?![\w-])"), "{y:04d}-{m:02d}-{d:02d}"),
+    (re.compile(r"(?<![\w/-])(?P<m>0[1-9]|1[0-2])-(?P<d>[0-2]\d|3[01])(?![\w/-])"), "{m:02d}-{d:02d}"),
+    (re.compile(r"(?<![\w/.])(?P<m>1[0-2]|[1-9])/(?P<d>[12]\d|3[01]|[1-9])(?![\w/])"), "{m}/{d}"),
+    (re.compile(r"(?<!\d)(?P<m>1[0-2]|[1-9])월 (?P<d>[12]\d|3[01]|[1-9])일"), "{m}월 {d}일"),
+)
 
 DEFAULT_PEOPLE = (
     ("U0SBALICE", "alice", "Alice Kim", "en-US", "Asia/Seoul"),
@@ -160,7 +166,8 @@ def last_ts(root: Path) -> float:
 
 def shift_export(src: Path, dst: Path, *, days: int) -> None:
     """Copy an export to `dst` with every time `days` later: message and thread times, day file names,
-    channel creation, and ISO dates (YYYY-MM-DD) inside message text, so "due 2025-03-14" stays true."""
+    channel creation, and dates inside message text (2025-03-14, 03-14, 3/14, 3월 14일), so that
+    "due 03-14" stays true. Weekday names cannot follow a shift; the demo does not use them."""
     shutil.rmtree(dst, ignore_errors=True)
     dst.mkdir(parents=True)
     seconds = days * DAY_SECONDS
@@ -191,8 +198,16 @@ def _shift_message(message: dict[str, Any], seconds: int, days: int) -> dict[str
     if isinstance(shifted.get("edited"), dict):
         shifted["edited"] = {**shifted["edited"], "ts": _shift_ts(str(shifted["edited"]["ts"]), seconds)}
     if isinstance(shifted.get("text"), str):
-        shifted["text"] = _ISO_DATE.sub(lambda m: _shift_date(m, days), shifted["text"])
+        year = datetime.fromtimestamp(float(message["ts"]), UTC).year
+        shifted["text"] = shift_dates(shifted["text"], year=year, days=days)
     return shifted
+
+
+def shift_dates(text: str, *, year: int, days: int) -> str:
+    """`text` with every date it mentions moved `days` later (dates without a year are in `year`)."""
+    for pattern, shape in _DATES:
+        text = pattern.sub(lambda m, shape=shape: _shift_date(m, shape, year, days), text)  # type: ignore[misc]
+    return text
 
 
 def _shift_ts(ts: str, seconds: int) -> str:
@@ -200,11 +215,13 @@ def _shift_ts(ts: str, seconds: int) -> str:
     return f"{int(whole) + seconds}.{fraction or '000000'}"
 
 
-def _shift_date(match: re.Match[str], days: int) -> str:
+def _shift_date(match: re.Match[str], shape: str, year: int, days: int) -> str:
+    parts = match.groupdict()
     try:
-        return (date.fromisoformat(match.group(0)) + timedelta(days=days)).isoformat()
-    except ValueError:
+        day = date(int(parts.get("y") or year), int(parts["m"]), int(parts["d"])) + timedelta(days=days)
+    except ValueError:  # not a real date (02-30): leave it alone
         return match.group(0)
+    return shape.format(y=day.year, m=day.month, d=day.day)
 
 
 def _read_list(path: Path, *, key: str = "id") -> list[dict[str, Any]]:
@@ -229,5 +246,6 @@ __all__ = [
     "load_export",
     "populate_default",
     "save_export",
+    "shift_dates",
     "shift_export",
 ]
