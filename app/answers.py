@@ -1,6 +1,7 @@
 """Answer an @mention from its thread: placeholder, context, model, streamed reply, friendly errors."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -51,8 +52,15 @@ class MentionAnswerer:
     """The service behind the `app_mention` listener."""
 
     def __init__(
-        self, *, memory: MemoryService, llm: LLMClient, llm_settings: LLMSettings, update_interval: float
+        self,
+        *,
+        memory: MemoryService,
+        llm: LLMClient,
+        llm_settings: LLMSettings,
+        update_interval: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._clock = clock
         self._memory, self._llm, self._llm_settings = memory, llm, llm_settings
         self._update_interval = update_interval
 
@@ -104,7 +112,7 @@ class MentionAnswerer:
             channel=mention.channel,
             context_tokens=info.context_length,
             answer_tokens=self._llm_settings.max_answer_tokens,
-            now=datetime.now(UTC),
+            now=self._clock(),
         )
         reply.show(t("thinking", prompt.language), force=True)
         text = reply.stream(

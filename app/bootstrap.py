@@ -3,6 +3,7 @@
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -101,7 +102,7 @@ def build_summaries(
 ) -> SummaryServices:
     """The summarization pipeline: durable queue, planner, handlers and their runner (not started)."""
     llm = llm or make_llm_client(settings.llm)
-    queue = JobQueue(memory.store.engine)
+    queue = JobQueue(memory.store.engine, lease_seconds=settings.summary.job_lease_seconds)
     summaries = SummaryStore(memory.store.engine)
     worker = SummaryWorker(
         summarizer=Summarizer(llm, max_output_tokens=settings.summary.max_output_tokens),
@@ -130,7 +131,11 @@ def open_store(settings: Settings) -> MessageStore:
 
 
 def build_services(
-    settings: Settings, *, llm: LLMClient | None = None, embedder: Embedder | None = None
+    settings: Settings,
+    *,
+    llm: LLMClient | None = None,
+    embedder: Embedder | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Services:
     """Open (and migrate) the database and create every service."""
     store = open_store(settings)
@@ -140,10 +145,15 @@ def build_services(
     worker = IndexWorker(memory.indexer)
     memory.set_pending_callback(worker.notify)
     mentions = MentionAnswerer(
-        memory=memory, llm=llm, llm_settings=settings.llm, update_interval=settings.slack.update_interval
+        memory=memory,
+        llm=llm,
+        llm_settings=settings.llm,
+        update_interval=settings.slack.update_interval,
+        clock=clock,
     )
     summaries = build_summaries(settings, memory, llm=llm)
     summaries.worker.on_written = worker.notify  # new summaries get indexed promptly
+    summaries.worker.clock = clock
     return Services(
         settings=settings,
         summaries=summaries,
@@ -166,16 +176,20 @@ class Bot:
         llm: LLMClient | None = None,
         embedder: Embedder | None = None,
         client: WebClient | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
+        """`clock` is "now" for Kiok's own decisions (prompt dates, quiet threads, retention); the sandbox
+        passes its emulated clock so that `:wait 3d` means three days to Kiok too."""
+        self._clock = clock
         problems = settings.slack.missing()
         if problems:
             raise StartupError("Kiok cannot start:\n  - " + "\n  - ".join(problems))
         assert settings.slack.app_token is not None
-        self.services = build_services(settings, llm=llm, embedder=embedder)
+        self.services = build_services(settings, llm=llm, embedder=embedder, clock=clock)
         self.services.memory.indexer.ensure_index()  # a model change without `kiok reindex` stops here
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
-            self.services.memory.apply_retention,
+            lambda: self.services.memory.apply_retention(self._clock()),
             "interval",
             hours=1,
             id="retention",
@@ -205,7 +219,7 @@ class Bot:
         )
 
     def _plan_summaries(self) -> None:
-        queued = self.services.summaries.planner.plan()
+        queued = self.services.summaries.planner.plan(now=self._clock())
         if queued:
             self.services.summaries.runner.wake()
 

@@ -104,7 +104,7 @@ def main() -> None:
     cli(prog_name="kiok")
 
 
-from app import cli_admin, cli_memory, cli_summary  # noqa: E402, F401  (register their commands on `cli`)
+from app import cli_admin, cli_memory, cli_sandbox, cli_summary  # noqa: E402, F401  (register commands)
 
 if __name__ == "__main__":
     main()

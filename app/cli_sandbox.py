@@ -17,7 +17,9 @@ def sandbox(
             help="Where the sandbox keeps its stores (default: a `sandbox` folder in the data dir)."
         ),
     ] = None,
-    fresh: Annotated[bool, typer.Option(help="Start from an empty workspace and empty memory.")] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start from an empty workspace and empty memory.")
+    ] = False,
     seed: Annotated[
         str | None, typer.Option(help="Load a bundled workspace first: `demo` (English and Korean).")
     ] = None,

@@ -15,6 +15,8 @@ import cProfile
 import os
 import pstats
 import statistics
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -153,12 +155,26 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of (a)+(b); medians are reported")
     parser.add_argument("--profile", action="store_true", help="profile a second full ingest (cProfile)")
     parser.add_argument("--top", type=int, default=15, help="functions listed by own time in the profile")
+    parser.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0: default)")
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes to run alongside (an LLM)")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
-    rows = [
-        run(name, args.n, args.seed, args.repeat, args.profile, args.top)
-        for name in args.embedders.split(",")
-    ]
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        rows = [
+            run(name, args.n, args.seed, args.repeat, args.profile, args.top)
+            for name in args.embedders.split(",")
+        ]
+    finally:
+        for hog in hogs:  # only the processes started above
+            hog.kill()
+            hog.wait()
+    if args.busy or args.torch_threads:
+        print(f"\nwith {args.busy} busy processes alongside; torch threads {args.torch_threads or 'default'}")
     print(
         "\n| embedder | messages | raw msg texts/s | raw unit texts/s | full ingest msgs/s | SQL ingest s "
         "| embedding s | other indexing s | ratio vs raw msgs | ratio vs raw units |"

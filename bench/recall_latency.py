@@ -214,7 +214,8 @@ def child(args: argparse.Namespace) -> None:
     vectors: VectorStore = memory.indexer._vectors  # the service's own store; no public accessor exists
     load_directory(memory, ws)
     with timed() as t_fill:
-        spent = fill(memory, vectors, ws, embedder.model_id, pool, args.noise, args.seed)
+        hash_id = f"{embedder.model_id}+{SparseEncoder().model_id}"  # as Indexer._write hashes units
+        spent = fill(memory, vectors, ws, hash_id, pool, args.noise, args.seed)
     count = memory.indexer.point_count()
     print(
         f"[{args.size}] loaded {count} points, {memory.store.count_messages()} rows "

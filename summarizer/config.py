@@ -72,6 +72,9 @@ class SummarySettings(BaseModel):
     )
     tick_seconds: int = Field(60, ge=5, description="How often the bot looks for conversation to summarize.")
     live_items: int = Field(12, ge=0, le=50, description="Current items of each kind shown to the model.")
+    job_lease_seconds: float = Field(
+        120.0, ge=1, description="A job whose worker stops heartbeating this long is taken over by another."
+    )
 
     @field_validator("timezone")
     @classmethod

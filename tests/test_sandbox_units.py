@@ -7,15 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from app.emulator import SlackEmulator
 from app.i18n import t
+from app.sandbox.feed import Feed
 from app.sandbox.helpers import expand_mentions, find_digest_hook, parse_duration
 from app.sandbox.local_llm import fit_window, gemma_turns
 from app.sandbox.render import blocks_text, mrkdwn
 from app.sandbox.runtime import SandboxError, prepare_dir
-from app.sandbox.screen import Screen
-from app.sandbox.transcript import is_error_reply
+from app.sandbox.screen import Refs, Screen
+from app.sandbox.transcript import Transcript, is_error_reply
 from app.sandbox.workspace import (
     DEMO_DIR,
     demo_shift_days,
@@ -156,3 +158,36 @@ def test_gemma_prompt_folds_the_system_text_into_the_first_user_turn() -> None:
     assert turns == [{"role": "user", "content": "Be brief.\n\nHi"}]
     assert fit_window(list(range(10)), 8, 2) == [0, 5, 6, 7, 8, 9]
     assert fit_window([1, 2, 3], 8, 2) == [1, 2, 3]
+
+
+def test_feed_follows_streamed_edits_ephemerals_and_response_url_posts() -> None:
+    with SlackEmulator(team_name="kiok-sandbox") as emu:
+        populate_default(emu)
+        client = WebClient(token=emu.bot_token, base_url=emu.api_url, timeout=5)
+        out, transcript = io.StringIO(), Transcript()
+        feed = Feed(emu, Screen(out), transcript, Refs())
+        root = emu.post_message("general", "U0SBALICE", "when do we ship?")
+        ts = client.chat_postMessage(channel="C0SBGENERAL", thread_ts=root, text=t("working", "en"))["ts"]
+        client.chat_update(channel="C0SBGENERAL", ts=ts, text="We ship ▍")
+        client.chat_update(channel="C0SBGENERAL", ts=ts, text="We ship on Friday.")
+        client.chat_postEphemeral(channel="C0SBGENERAL", user="U0SBALICE", text="only you see this")
+        url = emu.interactions.issue_response_url(channel_id="C0SBGENERAL", user_id="U0SBALICE")
+        emu.interactions.respond(url.rsplit("/", 1)[-1], {"response_type": "in_channel", "text": "for all"})
+        settled = feed.settle(
+            expect=lambda: feed.replies_in("C0SBGENERAL", root, after=root), expect_timeout=5, timeout=10
+        )
+        assert settled.expected and not settled.timed_out
+        replies = [e for e in transcript.entries if e["kind"] == "reply"]
+        assert [(r["text"], r["edits"]) for r in replies] == [("We ship on Friday.", 2), ("for all", 0)]
+        (ephemeral,) = [e for e in transcript.entries if e["kind"] == "ephemeral"]
+        assert ephemeral["user"] == "alice" and ephemeral["text"] == "only you see this"
+        screen = out.getvalue()
+        assert (
+            "kiok: We ship on Friday." in screen
+            and "(only visible to alice) kiok: only you see this" in screen
+        )
+        assert transcript.ok
+
+        client.chat_postMessage(channel="C0SBGENERAL", text=t("llm_down", "en", detail="no server"))
+        feed.settle(timeout=5)
+        assert not transcript.ok and transcript.errors[0]["kind"] == "reply"

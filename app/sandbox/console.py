@@ -67,7 +67,7 @@ class Session:
         self.channel_id = general.id if general else next(iter(directory.channels))
         self.thread_ts: str | None = None
         self.commands: dict[str, Callable[[str], bool | None]] = {
-            "help": lambda _a: self.screen.line(HELP),
+            "help": self.help,
             "quit": lambda _a: False,
             "exit": lambda _a: False,
             "q": lambda _a: False,
@@ -197,6 +197,10 @@ class Session:
         entry["result"] = "answered" if shown else "acked"
         if not shown:
             self.screen.line(f"({command} was acknowledged; Kiok showed nothing)")
+
+    def help(self, _args: str) -> None:
+        for line in HELP.splitlines():
+            self.screen.line(line)
 
     def home(self, _args: str) -> None:
         user = self.user_id

@@ -53,6 +53,7 @@ class Feed:
         self.messages: dict[tuple[str, str], BotMessage] = {}
         self.publishes: dict[str, int] = {}
         self.last_activity = time.monotonic()
+        self._started = emu.clock.now()
         self._calls = self._ephemerals = self._responses = 0
 
     # ------------------------------------------------------------------ names
@@ -164,7 +165,7 @@ class Feed:
         """Track bot messages posted through a response URL (they make no Web API call)."""
         found = self.emu.thread(channel_id, thread_ts) if thread_ts else self.emu.messages(channel_id)
         for message in found:
-            if message.get("user") == self.emu.bot_user_id:
+            if message.get("user") == self.emu.bot_user_id and float(message["ts"]) >= self._started:
                 self._posted(channel_id, message)
 
     def _on_ephemeral(self, record: dict[str, Any]) -> None:

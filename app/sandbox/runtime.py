@@ -167,9 +167,16 @@ class Sandbox:
                 populate_default(emu)
             settings = self._bot_settings(emu)
             _match_index(settings, embedder, self.notice)
-            bot = Bot(settings, llm=chosen.client, embedder=embedder)
+            bot = Bot(
+                settings,
+                llm=chosen.client,
+                embedder=embedder,
+                clock=lambda: datetime.fromtimestamp(emu.clock.now(), UTC),
+            )
             if self.options.seed == "demo":
                 self._seed_demo(emu, bot, state)
+            if not emu.workspace.humans():  # the saved workspace was removed by hand
+                populate_default(emu)
             bot.start()
             try:
                 emu.wait_connected(timeout=CONNECT_SECONDS)
