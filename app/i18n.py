@@ -1,44 +1,17 @@
-"""Every user-facing string, in English and Korean. Only app/ words things for people."""
+"""Every user-facing string, in English and Korean. Only app/ words things for people.
 
+Strings live in app/strings/<surface>.py; keys are unique across them (a test checks both languages).
+"""
+
+from app.strings import answers, commands, digests
 from summarizer.language import Language
 
-STRINGS: dict[str, dict[Language, str]] = {
-    "working": {
-        "en": ":hourglass_flowing_sand: Reading the thread…",
-        "ko": ":hourglass_flowing_sand: 스레드를 읽는 중…",
-    },
-    "thinking": {
-        "en": ":hourglass_flowing_sand: Thinking…",
-        "ko": ":hourglass_flowing_sand: 생각하는 중…",
-    },
-    "llm_down": {
-        "en": ":warning: I couldn't reach the language model, so I can't answer right now. "
-        "Please try again in a minute. For whoever runs Kiok: {detail} (`kiok doctor` checks the setup.)",
-        "ko": ":warning: 언어 모델에 연결할 수 없어 지금은 답변할 수 없어요. 잠시 후 다시 시도해 주세요. "
-        "Kiok 관리자 참고: {detail} (`kiok doctor`로 설정을 점검할 수 있어요.)",
-    },
-    "llm_timeout": {
-        "en": ":warning: The language model stopped responding, so my answer is incomplete. "
-        "It may be busy or overloaded; please try again. For whoever runs Kiok: {detail}",
-        "ko": ":warning: 언어 모델이 응답을 멈춰서 답변을 끝내지 못했어요. 모델이 바쁜 것 같아요. "
-        "잠시 후 다시 시도해 주세요. Kiok 관리자 참고: {detail}",
-    },
-    "internal_error": {
-        "en": ":warning: Something went wrong while answering ({kind}). "
-        "The error is in Kiok's log; please try again.",
-        "ko": ":warning: 답변하는 중에 문제가 생겼어요 ({kind}). "
-        "오류는 Kiok 로그에 남았어요. 다시 시도해 주세요.",
-    },
-    "empty_answer": {
-        "en": "I don't have an answer to that from this thread.",
-        "ko": "이 스레드에서는 그 질문에 대한 답을 찾지 못했어요.",
-    },
-    "truncated_note": {
-        "en": "_(The thread is long: I read the first message and the newest {kept}; "
-        "{omitted} in between were skipped.)_",
-        "ko": "_(스레드가 길어서 첫 메시지와 최근 {kept}개만 읽었어요. 중간의 {omitted}개는 건너뛰었어요.)_",
-    },
-}
+STRINGS: dict[str, dict[Language, str]] = {}
+for _module in (answers, commands, digests):
+    _clash = STRINGS.keys() & _module.STRINGS.keys()
+    if _clash:
+        raise RuntimeError(f"duplicate string keys in {_module.__name__}: {sorted(_clash)}")
+    STRINGS.update(_module.STRINGS)
 
 
 def t(key: str, language: Language, **values: object) -> str:
@@ -46,4 +19,9 @@ def t(key: str, language: Language, **values: object) -> str:
     return STRINGS[key][language].format(**values)
 
 
-__all__ = ["STRINGS", "t"]
+def language_of_locale(locale: str) -> Language:
+    """Kiok's UI language for a Slack user locale ("ko-KR" -> Korean, anything else -> English)."""
+    return "ko" if locale.lower().startswith("ko") else "en"
+
+
+__all__ = ["STRINGS", "language_of_locale", "t"]

@@ -47,15 +47,20 @@ def load_embedder(name: str) -> tuple[Embedder, float]:
     return embedder, time.perf_counter() - t0
 
 
-def settings_for(data_dir: Path, name: str) -> "Settings":
+def settings_for(data_dir: Path, name: str, memory: dict[str, int] | None = None) -> "Settings":
+    """Settings as a test builds them; `memory` overrides recall settings (rrf_k, candidates...)."""
     from app.settings import Settings
 
-    return Settings(_env_file=None, data_dir=data_dir, embedding=EMBEDDERS[name])  # type: ignore[call-arg, arg-type]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=data_dir, embedding=EMBEDDERS[name], memory=memory or {}
+    )
 
 
-def open_memory(data_dir: Path, name: str, embedder: Embedder) -> MemoryService:
+def open_memory(
+    data_dir: Path, name: str, embedder: Embedder, memory: dict[str, int] | None = None
+) -> MemoryService:
     """A memory service as the app builds it: SQLite in `data_dir`, the embedded Qdrant engine."""
-    settings = settings_for(data_dir, name)
+    settings = settings_for(data_dir, name, memory)
     try:
         from app.bootstrap import build_memory, open_store  # the app's own composition of the service
     except Exception as exc:  # the app is being edited by others while benchmarks run: say so, go on

@@ -47,13 +47,14 @@ class Scores:
         return f"{sum(self.r5) / n:5.3f} {sum(self.r10) / n:5.3f} {sum(self.rr) / n:5.3f}"
 
 
-def groups(q: Question) -> list[str]:
-    """The table rows a question counts in."""
+def groups(q: Question, replies: set[tuple[str, str]]) -> list[str]:
+    """The table rows a question counts in (`replies`: the (channel, ts) of thread replies)."""
     if q.cross:
         return ["all", "cross-lingual (all)", f"cross {q.lang}->{q.evidence_lang}"]
     style = "paraphrased" if q.paraphrase else "direct"
-    return ["all", "same-language (all)", f"lang={q.lang}", style, f"{style} {q.lang}", f"kind={q.kind}",
-            f"kind={q.kind} {q.lang}"]  # fmt: skip
+    where = "a thread reply" if (q.channel, q.evidence[0]) in replies else "top-level"
+    return ["all", "same-language (all)", f"lang={q.lang}", style, f"{style} {q.lang}",
+            f"evidence in {where}", f"kind={q.kind}", f"kind={q.kind} {q.lang}"]  # fmt: skip
 
 
 def ranked_sources(hits: list[RecallHit]) -> list[set[str]]:
@@ -66,6 +67,7 @@ def evaluate(
     """Scores per mode per group; and, per mode, the same-language questions it missed at 10."""
     table: dict[str, dict[str, Scores]] = {m: defaultdict(Scores) for m in modes}
     misses: dict[str, list[Question]] = defaultdict(list)
+    replies = {(m.channel, m.ts) for m in ws.messages if m.thread_ts and m.thread_ts != m.ts}
     for q in ws.questions:
         query = RecallQuery(ws.team, q.channel, q.query, k=k)
         for mode in modes:
@@ -75,7 +77,7 @@ def evaluate(
             else:
                 recall = lambda rq, mode=mode: memory.recaller.recall(rq, mode=mode)  # noqa: E731
             ranked = ranked_sources(recall(query))
-            for g in groups(q):
+            for g in groups(q, replies):
                 table[mode][g].add(q.evidence, ranked)
             if not any(hit & set(q.evidence) for hit in ranked[:10]):
                 misses[mode].append(q)
@@ -84,7 +86,8 @@ def evaluate(
 
 def row_order(ws: Workspace) -> list[str]:
     rows = ["all", "same-language (all)", "lang=en", "lang=ko", "direct", "direct en", "direct ko"]
-    rows += ["paraphrased", "paraphrased en", "paraphrased ko"]
+    rows += ["paraphrased", "paraphrased en", "paraphrased ko", "evidence in top-level"]
+    rows += ["evidence in a thread reply"]
     rows += ["cross-lingual (all)", "cross en->ko", "cross ko->en"]
     for kind in KINDS:
         rows += [f"kind={kind}", f"kind={kind} en", f"kind={kind} ko"]
@@ -114,10 +117,12 @@ def markdown(name: str, table: dict[str, dict[str, Scores]], ws: Workspace) -> s
     return "\n".join(out)
 
 
-def run_embedder(name: str, ws: Workspace, modes: tuple[SearchMode, ...], k: int, show: int) -> str:
+def run_embedder(
+    name: str, ws: Workspace, modes: tuple[SearchMode, ...], k: int, show: int, recall: dict[str, int]
+) -> str:
     embedder, load_s = load_embedder(name)
     with tempfile.TemporaryDirectory(prefix=f"kiok-quality-{name}-") as tmp:
-        memory = open_memory(Path(tmp), name, embedder)
+        memory = open_memory(Path(tmp), name, embedder, recall)
         try:
             with timed() as t_ingest:
                 load_workspace(memory, ws)
@@ -154,6 +159,8 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=40, help="messages per weekday")
     parser.add_argument("-k", type=int, default=10, help="hits per recall (metrics use the top 5 and 10)")
     parser.add_argument("--show-misses", type=int, default=10, help="list this many hybrid misses")
+    parser.add_argument("--rrf-k", type=int, default=0, help="override MemorySettings.rrf_k (0: default)")
+    parser.add_argument("--candidates", type=int, default=0, help="override MemorySettings.candidates")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
     args = parser.parse_args()
     modes: tuple[SearchMode, ...] = tuple(args.modes.split(","))  # type: ignore[assignment]
@@ -161,7 +168,10 @@ def main() -> None:
     started = time.perf_counter()
     ws = generate(args.seed, days=args.days, per_day=args.per_day)
     print(f"workspace (seed {args.seed}): {ws.summary()}")
-    tables = [run_embedder(e, ws, modes, args.k, args.show_misses) for e in args.embedders.split(",")]
+    recall = {key: value for key, value in (("rrf_k", args.rrf_k), ("candidates", args.candidates)) if value}
+    if recall:
+        print(f"recall settings changed from the defaults: {recall}")
+    tables = [run_embedder(e, ws, modes, args.k, args.show_misses, recall) for e in args.embedders.split(",")]
     if args.markdown:
         print("\n" + "\n\n".join(tables))
     print(f"\ntotal {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f}")

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from memory import summary_models  # noqa: F401  (every table is known to Alembic and the tests)
+from memory import summary_models, surface_models  # noqa: F401  (every table known to Alembic)
 from memory.errors import DatabaseUnavailable, MigrationRequired
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
