@@ -1,4 +1,4 @@
-"""Strings of the /kiok command and message shortcuts (English and Korean). Keys must be unique across app/strings."""
+"""Strings of the /kiok command and message shortcuts (English and Korean)."""
 
 from summarizer.language import Language
 
