@@ -2,18 +2,24 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from app.grounding import cited, recall_notes, sources_footer
 from app.i18n import t
+from app.llm_gate import LLMGate
 from app.reply import ThreadReply
 from app.slack_data import UserDirectory, fetch_thread, message_record
 from app.slack_text import escape, strip_mention, to_plain_text
+from memory.config import MemorySettings
+from memory.records import OWN_REPLY
+from memory.retrieval import RecallQuery
 from memory.service import MemoryService
+from memory.summaries import SummaryStore
 from summarizer.answering import ThreadLine, build_answer_prompt
 from summarizer.config import LLMSettings
 from summarizer.errors import LLMError, LLMTimeout
@@ -58,9 +64,14 @@ class MentionAnswerer:
         llm: LLMClient,
         llm_settings: LLMSettings,
         update_interval: float,
+        summaries: SummaryStore | None = None,
+        memory_settings: MemorySettings | None = None,
+        gate: LLMGate | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._clock = clock
+        self._clock, self._summaries = clock, summaries
+        self._memory_settings = memory_settings or MemorySettings()
+        self._gate = gate or LLMGate()
         self._memory, self._llm, self._llm_settings = memory, llm, llm_settings
         self._update_interval = update_interval
 
@@ -91,7 +102,11 @@ class MentionAnswerer:
     def _answer(self, client: WebClient, mention: Mention, question: str, reply: ThreadReply) -> None:
         users = UserDirectory(self._memory.directory, mention.team_id)
         raw = fetch_thread(client, mention.channel, mention.thread_ts)
-        records = [r for m in raw if (r := message_record(mention.team_id, mention.channel, m))]
+        records = [
+            replace(r, subtype=OWN_REPLY) if m.get("user") == mention.bot_user_id else r
+            for m in raw
+            if (r := message_record(mention.team_id, mention.channel, m))
+        ]
         self._memory.ingest(records)
 
         def name(user_id: str) -> str:
@@ -105,26 +120,56 @@ class MentionAnswerer:
             if m["ts"] not in (mention.ts, reply.ts) and (m.get("text") or "").strip()
         ]
         asker = ThreadLine(name(mention.user), to_plain_text(question, name), _when({"ts": mention.ts}))
-        info = self._llm.model_info()
-        prompt = build_answer_prompt(
-            lines,
-            asker,
-            channel=mention.channel,
-            context_tokens=info.context_length,
-            answer_tokens=self._llm_settings.max_answer_tokens,
-            now=self._clock(),
+        language = detect_language(question)
+        reply.show(t("recalling", language), force=True)
+        recalled = recall_notes(
+            self._memory,
+            RecallQuery(mention.team_id, mention.channel, to_plain_text(question, name)),
+            exclude_ts={str(m["ts"]) for m in raw},
+            name=name,
         )
-        reply.show(t("thinking", prompt.language), force=True)
-        text = reply.stream(
-            self._llm.stream_chat(prompt.messages, max_tokens=self._llm_settings.max_answer_tokens)
-        )
-        reply.finish(_final_text(text, prompt.language, prompt.kept, prompt.omitted))
+        brief = self._summaries.get_brief(mention.team_id, mention.channel) if self._summaries else None
+        gap_days = _quiet_days(raw, mention.ts)
+        if gap_days >= self._memory_settings.recap_after_days:
+            asker = ThreadLine(
+                asker.author, f"{asker.text}\n({t('recap_hint', language, days=gap_days)})", asker.when
+            )
+        with self._gate.turn(
+            lambda position: reply.show(t("queued", language, position=position), force=True)
+        ):
+            info = self._llm.model_info()
+            prompt = build_answer_prompt(
+                lines,
+                asker,
+                channel=mention.channel,
+                context_tokens=info.context_length,
+                answer_tokens=self._llm_settings.max_answer_tokens,
+                now=self._clock(),
+                brief=brief or "",
+                notes=recalled.notes,
+                memory_tokens=self._memory_settings.answer_tokens,
+            )
+            reply.show(t("thinking", prompt.language), force=True)
+            text = reply.stream(
+                self._llm.stream_chat(prompt.messages, max_tokens=self._llm_settings.max_answer_tokens)
+            )
+        body = _final_text(text, prompt.language, prompt.kept, prompt.omitted)
+        footer = sources_footer(client, cited(text, prompt.notes_shown), recalled.hits, prompt.language)
+        if not recalled.available:
+            body += "\n\n" + t("memory_unavailable", prompt.language)
+        reply.finish(f"{body}\n\n{footer}" if footer else body)
 
 
 def _author(msg: dict[str, Any], bot_user_id: str, name: Any) -> str:
     if msg.get("user") == bot_user_id or (msg.get("bot_id") and not msg.get("user")):
         return "Kiok (you)" if msg.get("user") == bot_user_id else (msg.get("username") or "bot")
     return str(name(msg.get("user") or "unknown"))
+
+
+def _quiet_days(raw: list[dict[str, Any]], mention_ts: str) -> int:
+    """Whole days between the mention and the thread message before it."""
+    earlier = [float(m["ts"]) for m in raw if float(m["ts"]) < float(mention_ts)]
+    return int((float(mention_ts) - max(earlier)) // 86400) if earlier else 0
 
 
 def _when(msg: dict[str, Any]) -> datetime:

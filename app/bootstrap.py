@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from app.answers import MentionAnswerer
 from app.bolt_app import build_app, make_web_client
 from app.ingest import MessageIngestor
+from app.llm_gate import LLMGate
 from app.services import Services
 from app.settings import Settings
 from memory.db import create_db_engine, upgrade
@@ -149,6 +150,9 @@ def build_services(
         llm=llm,
         llm_settings=settings.llm,
         update_interval=settings.slack.update_interval,
+        summaries=SummaryStore(store.engine),
+        memory_settings=settings.memory,
+        gate=LLMGate(settings.llm.concurrency),
         clock=clock,
     )
     summaries = build_summaries(settings, memory, llm=llm)

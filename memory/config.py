@@ -63,6 +63,12 @@ class MemorySettings(BaseModel):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (Qdrant's default is 2).")
     recall_k: int = Field(8, ge=1, le=100, description="Hits a recall returns by default.")
     candidates: int = Field(40, ge=5, le=1000, description="Candidates fetched per signal before fusion.")
+    answer_tokens: int = Field(
+        2000, ge=0, le=32000, description="Recalled memory (brief + notes) in an answer's prompt, in tokens."
+    )
+    recap_after_days: int = Field(
+        2, ge=1, description="A mention in a thread quiet this many days opens with a 'previously' recap."
+    )
     backfill_days: int | None = Field(
         90, ge=1, description="History read when Kiok joins a channel (days; empty = all)."
     )

@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+# Subtype Kiok gives its own replies: stored for the record, never indexed as team memory (an answer is
+# not evidence, and indexing it would let one wrong answer feed the next).
+OWN_REPLY = "kiok_reply"
+
 
 @dataclass(frozen=True)
 class MessageRecord:
@@ -45,4 +49,4 @@ class ChannelRecord:
     is_private: bool = False
 
 
-__all__ = ["ChannelRecord", "MessageRecord", "UserRecord"]
+__all__ = ["OWN_REPLY", "ChannelRecord", "MessageRecord", "UserRecord"]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from memory.errors import DatabaseUnavailable
 from memory.models import Message, ProcessedEvent
-from memory.records import MessageRecord
+from memory.records import OWN_REPLY, MessageRecord
 
 
 class MessageStore:
@@ -169,7 +169,9 @@ class MessageStore:
     ) -> list[MessageRecord]:
         """Live messages not yet in the vector index, oldest first."""
         with self._session() as session:
-            query = select(Message).where(Message.index_hash.is_(None), Message.deleted_at.is_(None))
+            query = select(Message).where(
+                Message.index_hash.is_(None), Message.deleted_at.is_(None), Message.subtype != OWN_REPLY
+            )
             if team_id is not None:
                 query = query.where(Message.team_id == team_id)
             if channel_id is not None:
@@ -180,7 +182,9 @@ class MessageStore:
     def count_pending_index(self, *, team_id: str | None = None, channel_id: str | None = None) -> int:
         with self._session() as session:
             query = select(func.count()).select_from(Message)
-            query = query.where(Message.index_hash.is_(None), Message.deleted_at.is_(None))
+            query = query.where(
+                Message.index_hash.is_(None), Message.deleted_at.is_(None), Message.subtype != OWN_REPLY
+            )
             if team_id is not None:
                 query = query.where(Message.team_id == team_id)
             if channel_id is not None:

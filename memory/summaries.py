@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import Message
-from memory.records import MessageRecord
+from memory.records import OWN_REPLY, MessageRecord
 from memory.store import row_to_record
 from memory.summary_models import Brief, Episode, MemoryItem
 
@@ -110,6 +110,7 @@ class SummaryStore:
             .where(
                 Message.thread_ts.is_not(None),
                 Message.deleted_at.is_(None),
+                Message.subtype != OWN_REPLY,
                 Message.ts > func.coalesce(covered, ""),
             )
             .group_by(Message.team_id, Message.channel_id, Message.thread_ts)
@@ -129,6 +130,7 @@ class SummaryStore:
                     Message.channel_id == channel_id,
                     Message.thread_ts == thread_ts,
                     Message.deleted_at.is_(None),
+                    Message.subtype != OWN_REPLY,
                     Message.ts > after,
                 )
                 .order_by(Message.ts)
@@ -147,7 +149,10 @@ class SummaryStore:
             .scalar_subquery()
         )
         query = select(Message).where(
-            Message.thread_ts.is_(None), Message.deleted_at.is_(None), Message.ts > func.coalesce(covered, "")
+            Message.thread_ts.is_(None),
+            Message.deleted_at.is_(None),
+            Message.subtype != OWN_REPLY,
+            Message.ts > func.coalesce(covered, ""),
         )
         if team_id is not None:
             query = query.where(Message.team_id == team_id)
@@ -312,6 +317,7 @@ class SummaryStore:
                 ).where(Episode.team_id == team_id, Episode.channel_id == channel_id)
             ).one()
             return int(row[0]), int(row[1])
+
 
 
 def _episode(r: Episode) -> EpisodeRecord:

@@ -26,12 +26,26 @@ class ThreadLine:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A recalled memory shown to the model; `number` is how the answer cites it ([1], [2] ...)."""
+
+    number: int
+    when: datetime
+    label: str  # "decision", "message from Alice", "thread summary" ...
+    text: str
+
+    def render(self, tz: tzinfo | None) -> str:
+        return f"[{self.number}] {self.when.astimezone(tz):%a %d %b %Y} ({self.label}): {self.text}"
+
+
+@dataclass(frozen=True)
 class AnswerPrompt:
     messages: list[ChatMessage]
     language: Language
     kept: int
     omitted: int
     estimated_tokens: int
+    notes_shown: tuple[int, ...] = ()
 
 
 def build_answer_prompt(
@@ -43,8 +57,12 @@ def build_answer_prompt(
     answer_tokens: int,
     now: datetime,
     tz: tzinfo | None = None,
+    brief: str = "",
+    notes: Sequence[Note] = (),
+    memory_tokens: int = 2000,
 ) -> AnswerPrompt:
-    """Messages for the LLM: system instructions, then the (trimmed) thread and the question."""
+    """Messages for the LLM: instructions, then the brief, recalled notes, the (trimmed) thread and the
+    question. Memory gets at most `memory_tokens` (and at most 40% of the room); the thread the rest."""
     language = detect_language(question.text)
     system = render(
         "answer_system", today=now.astimezone(tz).strftime("%a %d %b %Y"), language=LANGUAGE_NAMES[language]
@@ -52,8 +70,28 @@ def build_answer_prompt(
     window = max(256, context_tokens - answer_tokens)
     budget = int(window * (1 - SAFETY_MARGIN)) - estimate_tokens(system) - 2 * PER_MESSAGE_OVERHEAD
     question_text = truncate_to_tokens(question.text, max(32, budget // 4))
-    frame = render("answer_user", channel=channel, thread="", asker=question.author, question=question_text)
+    frame = render(
+        "answer_user",
+        channel=channel,
+        thread="",
+        asker=question.author,
+        question=question_text,
+        brief="",
+        notes="",
+    )
     budget -= estimate_tokens(frame)
+    memory_room = min(memory_tokens, int(max(0, budget) * 0.4))
+    brief_text = truncate_to_tokens(brief.strip(), memory_room // 2) if brief.strip() else "(none yet)"
+    memory_room -= estimate_tokens(brief_text)
+    shown: list[Note] = []
+    for note in notes:  # best first: keep whole notes while they fit
+        cost = estimate_tokens(note.render(tz)) + 1
+        if cost > memory_room:
+            continue
+        shown.append(note)
+        memory_room -= cost
+    notes_text = "\n".join(n.render(tz) for n in shown) or "(nothing recalled)"
+    budget -= estimate_tokens(brief_text) + estimate_tokens(notes_text)
 
     lines = [_format(line, tz) for line in thread]
     kept_lines, omitted = _fit(lines, max(0, budget))
@@ -63,11 +101,13 @@ def build_answer_prompt(
         thread="\n".join(kept_lines),
         asker=question.author,
         question=question_text,
+        brief=brief_text,
+        notes=notes_text,
     )
     messages = [ChatMessage("system", system), ChatMessage("user", user)]
     total = sum(estimate_tokens(m.content) + PER_MESSAGE_OVERHEAD for m in messages)
     kept = len(kept_lines) - (1 if omitted else 0)
-    return AnswerPrompt(messages, language, kept, omitted, total)
+    return AnswerPrompt(messages, language, kept, omitted, total, tuple(n.number for n in shown))
 
 
 def _format(line: ThreadLine, tz: tzinfo | None) -> str:
@@ -97,4 +137,4 @@ def _fit(lines: list[str], budget: int) -> tuple[list[str], int]:
     return [first, *marker, *reversed(tail)], omitted
 
 
-__all__ = ["AnswerPrompt", "ThreadLine", "build_answer_prompt", "detect_language"]
+__all__ = ["AnswerPrompt", "Note", "ThreadLine", "build_answer_prompt", "detect_language"]

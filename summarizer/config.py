@@ -45,6 +45,9 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
     max_answer_tokens: int = Field(1024, ge=16, description="Upper bound on tokens in one answer.")
     max_retries: int = Field(1, ge=0, le=10, description="Retries for failed connections (not timeouts).")
+    concurrency: int = Field(
+        1, ge=1, le=64, description="Answers generated at once (the server's parallel slots)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "LLMSettings":

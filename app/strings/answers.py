@@ -29,6 +29,25 @@ STRINGS: dict[str, dict[Language, str]] = {
         "ko": ":warning: 답변하는 중에 문제가 생겼어요 ({kind}). "
         "오류는 Kiok 로그에 남았어요. 다시 시도해 주세요.",
     },
+    "recalling": {
+        "en": ":mag: Looking through the team's memory…",
+        "ko": ":mag: 팀의 기억을 찾아보는 중…",
+    },
+    "queued": {
+        "en": ":hourglass_flowing_sand: The model is busy: you are number {position} in line…",
+        "ko": ":hourglass_flowing_sand: 모델이 다른 답변 중이에요. {position}번째로 기다리는 중…",
+    },
+    "sources": {"en": "Sources", "ko": "출처"},
+    "memory_unavailable": {
+        "en": "_(Memory search is unavailable right now, so I answered from this thread only.)_",
+        "ko": "_(지금은 기억 검색을 쓸 수 없어서 이 스레드만 보고 답했어요.)_",
+    },
+    "recap_hint": {
+        "en": "The thread was quiet for {days} days: start your answer with one line beginning "
+        "'Previously:' that recaps it.",
+        "ko": "이 스레드는 {days}일 동안 조용했어요: 답변 첫 줄을 '지난 내용:'으로 시작해 "
+        "스레드를 한 줄로 요약하세요.",
+    },
     "empty_answer": {
         "en": "I don't have an answer to that from this thread.",
         "ko": "이 스레드에서는 그 질문에 대한 답을 찾지 못했어요.",

@@ -1,0 +1,1 @@
+"""Pure functions that build Block Kit payloads (no Slack calls, no storage)."""
