@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from app.answers import MentionAnswerer
 from app.bolt_app import build_app, make_web_client
+from app.followups import Followups
 from app.ingest import MessageIngestor
 from app.llm_gate import LLMGate
 from app.services import Services
@@ -161,6 +162,7 @@ def build_services(
     return Services(
         settings=settings,
         summaries=summaries,
+        followups=Followups(store, memory.policies),
         store=store,
         llm=llm,
         mentions=mentions,

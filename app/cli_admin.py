@@ -15,6 +15,12 @@ def policy(
         bool | None,
         typer.Option("--share/--no-share", help="Let recalls from other channels see this public one."),
     ] = None,
+    followups: Annotated[
+        bool | None,
+        typer.Option(
+            "--followups/--no-followups", help="Answer replies in threads Kiok answered, unmentioned."
+        ),
+    ] = None,
     retention_days: Annotated[
         int | None, typer.Option(help="Erase memory older than this many days (0 = keep forever).")
     ] = None,
@@ -28,13 +34,16 @@ def policy(
         record = memory.directory.get_channel(team_id, channel_id)
         if share and (record is None or record.is_private or record.kind != "channel"):
             raise _fail(f"{channel} is not a public channel: its memory stays inside it.")
-        if share is not None or retention_days is not None:
+        if share is not None or retention_days is not None or followups is not None:
             retention: int | bool | None = False if retention_days is None else (retention_days or None)
-            memory.policies.update(team_id, channel_id, shared=share, retention_days=retention)
+            memory.policies.update(
+                team_id, channel_id, shared=share, retention_days=retention, followups=followups
+            )
         current = memory.policies.get(team_id, channel_id)
     kept = f"{current.retention_days} days" if current.retention_days else "forever"
     typer.echo(
-        f"{channel}: shared with the workspace: {'yes' if current.shared else 'no'}; memory kept {kept}."
+        f"{channel}: shared with the workspace: {'yes' if current.shared else 'no'}; memory kept {kept}; "
+        f"follow-ups answered: {'yes' if current.followups else 'no'}."
     )
 
 

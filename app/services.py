@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.answers import MentionAnswerer
+from app.followups import Followups
 from app.ingest import MessageIngestor
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class Services:
     memory: MemoryService
     index_worker: IndexWorker
     summaries: "SummaryServices"
+    followups: Followups
 
 
 __all__ = ["Services"]

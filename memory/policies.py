@@ -14,6 +14,7 @@ from memory.models import Channel, ChannelPolicy, OptOut
 class Policy:
     shared: bool = False
     retention_days: int | None = None
+    followups: bool = False
 
 
 class PolicyStore:
@@ -30,7 +31,7 @@ class PolicyStore:
     def get(self, team_id: str, channel_id: str) -> Policy:
         with self._session() as session:
             row = session.get(ChannelPolicy, (team_id, channel_id))
-            return Policy() if row is None else Policy(row.shared, row.retention_days)
+            return Policy() if row is None else Policy(row.shared, row.retention_days, row.followups)
 
     def update(
         self,
@@ -38,19 +39,22 @@ class PolicyStore:
         channel_id: str,
         *,
         shared: bool | None = None,
+        followups: bool | None = None,
         retention_days: int | bool | None = False,
     ) -> Policy:
         """Change a channel's policy; `retention_days=None` clears retention, `False` leaves it."""
         with self._session() as session:
             row = session.get(ChannelPolicy, (team_id, channel_id))
             if row is None:
-                row = ChannelPolicy(team_id=team_id, channel_id=channel_id, shared=False)
+                row = ChannelPolicy(team_id=team_id, channel_id=channel_id, shared=False, followups=False)
                 session.add(row)
             if shared is not None:
                 row.shared = shared
+            if followups is not None:
+                row.followups = followups
             if retention_days is not False:
                 row.retention_days = None if retention_days is None else int(retention_days)
-            return Policy(row.shared, row.retention_days)
+            return Policy(row.shared, row.retention_days, row.followups)
 
     def shared_public_channels(self, team_id: str) -> list[str]:
         """Channels an admin shared that are public (a private channel is never shared, even if flagged)."""

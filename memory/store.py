@@ -278,6 +278,21 @@ class MessageStore:
             rows = session.execute(query.group_by(Message.team_id, Message.channel_id)).all()
             return [(r[0], r[1], int(r[2])) for r in rows]
 
+    def kiok_replied_in(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        """Whether Kiok's own reply is stored in this thread."""
+        with self._session() as session:
+            found = session.scalar(
+                select(Message.id)
+                .where(
+                    Message.team_id == team_id,
+                    Message.channel_id == channel_id,
+                    Message.thread_ts == thread_ts,
+                    Message.subtype == OWN_REPLY,
+                )
+                .limit(1)
+            )
+            return found is not None
+
     def count_messages(self, team_id: str | None = None, channel_id: str | None = None) -> int:
         with self._session() as session:
             query = select(func.count()).select_from(Message).where(Message.deleted_at.is_(None))

@@ -1,9 +1,12 @@
-"""`message` (channels, groups, DMs): store what the bot sees, including edits and deletions."""
+"""`message` (channels, groups, DMs): store what the bot sees, including edits and deletions; answer
+direct messages, and follow-ups in threads Kiok answered when the channel enables that."""
 
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
 
+from app.answers import Mention
 from app.services import Services
 
 # Manifest names of the subscriptions that deliver `message` events, one per conversation type.
@@ -12,5 +15,16 @@ EVENTS = ("message.channels", "message.groups", "message.im", "message.mpim")
 
 def register(app: App, services: Services) -> None:
     @app.event("message")
-    def on_message(event: dict[str, Any], context: BoltContext) -> None:
-        services.ingest.handle(context.team_id or "", event)
+    def on_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        team_id = context.team_id or ""
+        services.ingest.handle(team_id, event)
+        bot = context.bot_user_id or ""
+        if (
+            event.get("subtype")
+            or event.get("bot_id")
+            or not event.get("user")
+            or f"<@{bot}>" in event.get("text", "")
+        ):
+            return  # edits, joins, bots, and mentions (answered by the app_mention listener)
+        if event.get("channel_type") == "im" or services.followups.wants_answer(team_id, event):
+            services.mentions.answer(client, Mention.from_event(event, team_id=team_id, bot_user_id=bot))
