@@ -131,7 +131,8 @@ def report(ws: Workspace, memory: Any, llm: LLMClient, settings: Any) -> None:
         msg_tokens = sum(estimate_tokens(t) for t in texts)
         tokens_in, tokens_out = store.token_totals(ws.team, ch.id)
         ratio = tokens_in / msg_tokens
-        print(f"| {ch.name or ch.id} | {len(texts)} | {msg_tokens} | {tokens_in} | {ratio:.2f} | {tokens_out} |")
+        name = ch.name or ch.id
+        print(f"| {name} | {len(texts)} | {msg_tokens} | {tokens_in} | {ratio:.2f} | {tokens_out} |")
     accuracy(ws, store)
 
 
