@@ -112,19 +112,20 @@ class MentionAnswerer:
         def name(user_id: str) -> str:
             return users.get(client, user_id).label
 
+        def plain(text: str) -> str:  # what the model sees: readable, secrets redacted
+            return self._memory.redactor.redact(to_plain_text(text, name)).text
+
         lines = [
-            ThreadLine(
-                _author(m, mention.bot_user_id, name), to_plain_text(m.get("text") or "", name), _when(m)
-            )
+            ThreadLine(_author(m, mention.bot_user_id, name), plain(m.get("text") or ""), _when(m))
             for m in raw
             if m["ts"] not in (mention.ts, reply.ts) and (m.get("text") or "").strip()
         ]
-        asker = ThreadLine(name(mention.user), to_plain_text(question, name), _when({"ts": mention.ts}))
+        asker = ThreadLine(name(mention.user), plain(question), _when({"ts": mention.ts}))
         language = detect_language(question)
         reply.show(t("recalling", language), force=True)
         recalled = recall_notes(
             self._memory,
-            RecallQuery(mention.team_id, mention.channel, to_plain_text(question, name)),
+            RecallQuery(mention.team_id, mention.channel, plain(question)),
             exclude_ts={str(m["ts"]) for m in raw},
             name=name,
         )

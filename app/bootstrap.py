@@ -29,6 +29,7 @@ from memory.indexer import Indexer
 from memory.job_runner import JobRunner
 from memory.jobs import JobQueue
 from memory.policies import PolicyStore
+from memory.redaction import DEFAULT_PATTERNS, Redactor
 from memory.retrieval import Recaller
 from memory.service import MemoryService
 from memory.sparse import SparseEncoder
@@ -88,7 +89,15 @@ def build_memory(
         indexer=indexer,
         recaller=recaller,
         summary_index=summary_index,
+        redactor=_redactor(settings),
     )
+
+
+def _redactor(settings: Settings) -> Redactor:
+    m = settings.memory
+    if not m.redact_secrets:
+        return Redactor((), extra=m.redact_patterns)
+    return Redactor(DEFAULT_PATTERNS, extra=m.redact_patterns, disable=m.redact_disable)
 
 
 @dataclass(frozen=True)

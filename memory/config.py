@@ -4,7 +4,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 EmbeddingBackend = Literal["sentence-transformers", "use-multilingual"]
 VectorBackend = Literal["embedded", "server"]
@@ -58,11 +58,33 @@ class VectorSettings(BaseModel):
 
 
 class MemorySettings(BaseModel):
-    """How recall ranks and what it may see."""
+    """How recall ranks, what it may see, and what is redacted before anything is stored."""
+
+    @model_validator(mode="after")
+    def _check_redaction(self) -> "MemorySettings":
+        from memory.redaction import DEFAULT_KINDS, custom_pattern
+
+        for pattern in self.redact_patterns:
+            custom_pattern(pattern)  # raises ValueError naming a bad regex
+        unknown = sorted(set(self.redact_disable) - set(DEFAULT_KINDS))
+        if unknown:
+            raise ValueError(
+                f"KIOK_MEMORY__REDACT_DISABLE: unknown kinds {unknown}; valid: {sorted(DEFAULT_KINDS)}"
+            )
+        return self
 
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (Qdrant's default is 2).")
     recall_k: int = Field(8, ge=1, le=100, description="Hits a recall returns by default.")
     candidates: int = Field(40, ge=5, le=1000, description="Candidates fetched per signal before fusion.")
+    redact_secrets: bool = Field(
+        True, description="Replace secrets with `[redacted <kind>]` before storing, embedding or prompting."
+    )
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="Extra regexes to redact (a group named `secret` narrows the span)."
+    )
+    redact_disable: list[str] = Field(
+        default_factory=list, description="Built-in kinds not to redact, e.g. `credit-card`."
+    )
     answer_tokens: int = Field(
         2000, ge=0, le=32000, description="Recalled memory (brief + notes) in an answer's prompt, in tokens."
     )

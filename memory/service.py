@@ -6,13 +6,14 @@ Callers (Slack listeners, the CLI, importers) hand it plain records; it decides 
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from memory.directory import DirectoryStore
 from memory.indexer import Indexer
 from memory.policies import PolicyStore
 from memory.records import MessageRecord
+from memory.redaction import Redactor
 from memory.retrieval import Recaller, RecallHit, RecallQuery
 from memory.store import MessageStore
 from memory.summary_index import SummaryIndex
@@ -36,8 +37,10 @@ class MemoryService:
         recaller: Recaller,
         on_pending: Callable[[], None] | None = None,
         summary_index: SummaryIndex | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.summary_index = summary_index
+        self.redactor = redactor or Redactor()
         self.store, self.directory, self.policies = store, directory, policies
         self.indexer, self.recaller = indexer, recaller
         self._on_pending = on_pending or (lambda: None)
@@ -59,11 +62,19 @@ class MemoryService:
             if rec.team_id not in opted_out:
                 opted_out[rec.team_id] = self.policies.opted_out(rec.team_id)
             if not rec.user_id or rec.user_id not in opted_out[rec.team_id]:
-                kept.append(rec)
+                kept.append(self._redacted(rec))
         changed = self.store.upsert_messages(kept)
         if changed:
             self._on_pending()
         return changed
+
+    def _redacted(self, rec: MessageRecord) -> MessageRecord:
+        """The record with secrets replaced; only the kinds found are logged, never the text."""
+        result = self.redactor.redact(rec.text)
+        if not result.found:
+            return rec
+        log.info("redacted %s in %s/%s", ", ".join(result.found), rec.channel_id, rec.ts)
+        return replace(rec, text=result.text)
 
     def delete_message(self, team_id: str, channel_id: str, ts: str) -> None:
         """Slack deleted a message: erase its text (keeping a tombstone) and its index point."""

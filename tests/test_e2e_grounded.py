@@ -109,3 +109,25 @@ def test_a_mention_in_channel_b_cannot_surface_a_private_decision_of_channel_a(
         r for m in emulator.messages(public) for r in emulator.thread(public, m["ts"])
     ]:
         assert secret not in message.get("text", "")
+
+
+def test_secrets_are_redacted_before_storage_and_before_the_model(
+    emulator: SlackEmulator, fake_ollama: FakeOllama, start_bot: Callable[..., Bot]
+) -> None:
+    bot = start_bot()
+    alice = emulator.add_user(name="alice")
+    channel = emulator.add_channel(name="ops", members=[alice])
+    leaked = emulator.post_message(
+        channel, alice, "the db password=Hunter2!xyz and token xoxb-1234-5678-abcdefghijkl"
+    )
+    emulator.wait_for(lambda: bot.services.store.get_message(emulator.team_id, channel, leaked))
+    stored = bot.services.store.get_message(emulator.team_id, channel, leaked)
+    assert stored is not None and "Hunter2" not in stored.text and "xoxb-1234" not in stored.text
+    assert "[redacted password]" in stored.text and "[redacted slack-token]" in stored.text
+    fake_ollama.enqueue("Noted.")
+    emulator.post_message(
+        channel, alice, f"<@{emulator.bot_user_id}> what is the db password?", thread_ts=leaked
+    )
+    emulator.wait_for(lambda: fake_ollama.bodies("/api/chat"))
+    prompt = "\n".join(m["content"] for m in fake_ollama.bodies("/api/chat")[0]["messages"])
+    assert "Hunter2" not in prompt and "xoxb-1234" not in prompt and "[redacted password]" in prompt
