@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from app.answers import MentionAnswerer
 from app.bolt_app import build_app, make_web_client
+from app.digests import build_digests
 from app.followups import Followups
 from app.ingest import MessageIngestor
 from app.llm_gate import LLMGate
@@ -155,6 +156,7 @@ def build_services(
     memory = build_memory(settings, store, embedder=embedder)
     worker = IndexWorker(memory.indexer)
     memory.set_pending_callback(worker.notify)
+    gate = LLMGate(settings.llm.concurrency)
     mentions = MentionAnswerer(
         memory=memory,
         llm=llm,
@@ -162,7 +164,7 @@ def build_services(
         update_interval=settings.slack.update_interval,
         summaries=SummaryStore(store.engine),
         memory_settings=settings.memory,
-        gate=LLMGate(settings.llm.concurrency),
+        gate=gate,
         clock=clock,
     )
     summaries = build_summaries(settings, memory, llm=llm)
@@ -172,6 +174,9 @@ def build_services(
         settings=settings,
         summaries=summaries,
         followups=Followups(store, memory.policies),
+        llm_gate=gate,
+        clock=clock,
+        digests=build_digests(settings, store.engine, clock=clock),
         store=store,
         llm=llm,
         mentions=mentions,
@@ -241,6 +246,7 @@ class Bot:
     def start(self) -> None:
         self.services.index_worker.start()
         self._scheduler.start()
+        self.services.digests.start(self.client)
         if self.services.settings.summary.workers:
             self.services.summaries.runner.start()
         try:
@@ -254,6 +260,7 @@ class Bot:
 
     def stop(self) -> None:
         self._handler.close()
+        self.services.digests.shutdown()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self.services.summaries.runner.stop()

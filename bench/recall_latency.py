@@ -163,7 +163,17 @@ def _bucket(text: str, n: int) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") % n
 
 
-def measure(memory: MemoryService, queries: list[RecallQuery], label: str) -> dict[str, float]:
+def measure(memory: MemoryService, queries: list[RecallQuery], label: str, busy: int) -> dict[str, float]:
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
+    try:
+        return _measure(memory, queries, label + (f", {busy} busy processes alongside" if busy else ""))
+    finally:
+        for hog in hogs:  # only the processes started above
+            hog.kill()
+            hog.wait()
+
+
+def _measure(memory: MemoryService, queries: list[RecallQuery], label: str) -> dict[str, float]:
     for q in queries[:10]:  # warm-up: caches, first-touch page faults
         memory.recall(q)
     total, parts = [], {"embed": [], "search": [], "join": []}  # type: ignore[var-annotated]
@@ -185,6 +195,7 @@ def measure(memory: MemoryService, queries: list[RecallQuery], label: str) -> di
         "p99": percentile(total, 99),
         "mean": sum(total) / len(total),
         "n": len(total),
+        "load": os.getloadavg()[0],
     }
     for name, values in (*parts.items(), ("other", other)):
         out[f"{name}_p50"], out[f"{name}_p95"] = percentile(values, 50), percentile(values, 95)
@@ -198,7 +209,11 @@ def measure(memory: MemoryService, queries: list[RecallQuery], label: str) -> di
 
 
 def child(args: argparse.Namespace) -> None:
-    result: dict[str, object] = {"size": args.size, "load_before": os.getloadavg()[0]}
+    result: dict[str, object] = {"size": args.size, "load_before": os.getloadavg()[0], "busy": args.busy}
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     with timed() as t:
         ws = scaled_workspace(args.size, args.seed, args.days, args.extra_channels)
     per_channel = sorted(
@@ -234,13 +249,13 @@ def child(args: argparse.Namespace) -> None:
     result["rss_loaded_mb"] = rss_mb()
     if not args.skip_plain:
         result["plain"] = measure(
-            memory, queries[: args.plain_queries], "plain segments, as the product leaves it"
+            memory, queries[: args.plain_queries], "plain segments, as the product leaves it", args.busy
         )
     with timed() as t_opt:
         vectors.optimize()
     print(f"[{args.size}] optimize() {t_opt.seconds:.0f} s; RSS {rss_mb():.0f} MB")
     result["optimize_s"] = t_opt.seconds
-    result["optimized"] = measure(memory, queries, "after optimize(), HNSW")
+    result["optimized"] = measure(memory, queries, "after optimize(), HNSW", args.busy)
     result.update(
         rss_mb=rss_mb(),
         peak_rss_mb=peak_rss_mb(),
@@ -262,8 +277,8 @@ def child(args: argparse.Namespace) -> None:
 
 def summary(results: list[dict[str, object]]) -> None:
     print(
-        "\n| stored messages | index | recall p50 | p95 | p99 | embed p50 | search p50/p95 | join p50 "
-        "| RSS / peak | disk | optimize() |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "\n| stored messages | index | recall p50 | p95 | p99 | embed p50/p95 | search p50/p95 | join p50 "
+        "| RSS / peak | disk | optimize() | load avg |\n|---:|---|" + "---:|" * 10
     )
     for r in results:
         for kind in ("plain", "optimized"):
@@ -273,9 +288,10 @@ def summary(results: list[dict[str, object]]) -> None:
             opt = f"{r['optimize_s']:.0f} s" if kind == "optimized" else "-"
             print(
                 f"| {r['messages']:,} | {kind} | {m['p50']:.1f} ms | {m['p95']:.1f} ms | {m['p99']:.1f} ms | "
-                f"{m['embed_p50']:.1f} ms | {m['search_p50']:.1f}/{m['search_p95']:.1f} ms | "
+                f"{m['embed_p50']:.1f}/{m['embed_p95']:.1f} ms | "
+                f"{m['search_p50']:.1f}/{m['search_p95']:.1f} ms | "
                 f"{m['join_p50']:.1f} ms | {r['rss_mb']:.0f} / {r['peak_rss_mb']:.0f} MB | "
-                f"{r['disk_mb']:.0f} MB | {opt} |"
+                f"{r['disk_mb']:.0f} MB | {opt} | {m['load']:.1f} |"
             )
 
 
@@ -288,6 +304,10 @@ def main() -> None:
     parser.add_argument("--skip-plain", action="store_true", help="measure only after optimize()")
     parser.add_argument("--pool", type=int, default=20000, help="unique texts embedded for real")
     parser.add_argument("--pool-threads", type=int, default=1, help="torch threads for the pool (0: default)")
+    parser.add_argument(
+        "--torch-threads", type=int, default=0, help="torch threads when measuring (0: default)"
+    )
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes alongside recalls (an LLM)")
     parser.add_argument("--noise", type=float, default=0.25, help="norm of the noise added to pool vectors")
     parser.add_argument("--extra-channels", type=int, default=14, help="project channels beyond the six")
     parser.add_argument("--days", type=int, default=30)

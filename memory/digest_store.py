@@ -67,7 +67,12 @@ class DigestStore:
     """Repository of digest schedules and posts. Thread-safe: each call uses its own session."""
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -96,7 +101,11 @@ class DigestStore:
                 row = DigestSchedule(team_id=schedule.team_id, channel_id=schedule.channel_id)
                 session.add(row)
             row.cadence, row.weekday, row.at_time = schedule.cadence, schedule.weekday, schedule.at_time
-            row.timezone, row.enabled, row.created_by = schedule.timezone, schedule.enabled, schedule.created_by
+            row.timezone, row.enabled, row.created_by = (
+                schedule.timezone,
+                schedule.enabled,
+                schedule.created_by,
+            )
             return schedule
 
     def disable(self, team_id: str, channel_id: str) -> bool:
@@ -193,16 +202,14 @@ class DigestStore:
     def activity(
         self, team_id: str, channel_id: str, *, since_ts: str, until_ts: str, top_threads: int = 3
     ) -> Activity:
-        """People's messages in (since, until] (bots and join notices left out) and the threads with the
-        most replies in that range."""
+        """People's messages in (since, until] (bots' left out) and the threads with the most replies."""
         human = (
             Message.team_id == team_id,
             Message.channel_id == channel_id,
             Message.deleted_at.is_(None),
             Message.ts > since_ts,
             Message.ts <= until_ts,
-            Message.bot_id == "",
-            Message.subtype == "",
+            Message.bot_id == "",  # join notices and the like are never stored
         )
         with self._session() as session:
             count, people = session.execute(
@@ -253,10 +260,9 @@ class DigestStore:
         if team_id is not None:
             query = query.where(Message.team_id == team_id)
         with self._session() as session:
-            rows = session.execute(
-                query.group_by(Message.team_id, Message.channel_id).order_by(desc(newest))
-            )
+            rows = session.execute(query.group_by(Message.team_id, Message.channel_id).order_by(desc(newest)))
             return [(r[0], r[1]) for r in rows]
+
 
 def _schedule(r: DigestSchedule) -> ScheduleRecord:
     return ScheduleRecord(
@@ -270,4 +276,13 @@ def _post(r: DigestPost) -> PostRecord:
     )
 
 
-__all__ = ["CLAIMED", "FAILED", "POSTED", "Activity", "DigestStore", "PostRecord", "ScheduleRecord", "ThreadActivity"]
+__all__ = [
+    "CLAIMED",
+    "FAILED",
+    "POSTED",
+    "Activity",
+    "DigestStore",
+    "PostRecord",
+    "ScheduleRecord",
+    "ThreadActivity",
+]

@@ -319,7 +319,6 @@ class SummaryStore:
             return int(row[0]), int(row[1])
 
 
-
 def _episode(r: Episode) -> EpisodeRecord:
     return EpisodeRecord(
         r.team_id,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from app.listeners import BOT_EVENTS, SLASH_COMMANDS
+from app.listeners import BOT_EVENTS, SHORTCUTS, SLASH_COMMANDS
 from app.settings import Settings
 
 ROOT = Path(__file__).parent.parent
@@ -21,6 +21,8 @@ def test_manifest_subscribes_to_exactly_what_the_listeners_handle() -> None:
     assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS)
     commands = [c["command"] for c in manifest.get("features", {}).get("slash_commands", [])]
     assert sorted(commands) == sorted(SLASH_COMMANDS)
+    shortcuts = [s["callback_id"] for s in manifest.get("features", {}).get("shortcuts", [])]
+    assert sorted(shortcuts) == sorted(SHORTCUTS)
 
 
 def test_manifest_scopes_cover_the_events_and_methods() -> None:
@@ -32,10 +34,13 @@ def test_manifest_scopes_cover_the_events_and_methods() -> None:
         "message.im": {"im:history"},
         "message.mpim": {"mpim:history"},
         "member_joined_channel": {"channels:read", "groups:read"},
+        "app_home_opened": set(),
     }
     for event in BOT_EVENTS:
         assert needed[event] <= scopes, f"{event} needs {needed[event]}"
     assert {"chat:write", "users:read"} <= scopes  # replies and names
+    if SLASH_COMMANDS or SHORTCUTS:
+        assert "commands" in scopes
 
 
 def test_compose_wires_ollama_qdrant_and_the_bot() -> None:

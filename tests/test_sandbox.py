@@ -73,7 +73,7 @@ Release planning: we ship v2.3 on Friday after the QA pass.
 :reply 1 QA found the login bug PROJ-482, Carol is fixing it.
 :user alice
 @kiok when do we ship?
-/kiok help
+/kiok recall PROJ-482
 :wait 1d
 A day later: PROJ-482 is fixed.
 :digest
@@ -97,30 +97,27 @@ def test_scripted_session_prints_a_json_transcript_of_everything_slack_would_sho
     mention = messages[2]
     assert mention["text"] == "<@U0KIOKBOT> when do we ship?"
 
-    (reply,) = kinds(doc, "reply")
+    reply, digest_post = kinds(doc, "reply")  # the answer to the mention, then the posted digest
     assert reply["text"] == ANSWER and reply["thread_ts"] == mention["ts"] and reply["user"] == "kiok"
     assert reply["permalink"].startswith("https://kiok-sandbox.slack.com/archives/")
     prompt = "\n".join(m["content"] for m in fake_ollama.bodies("/api/chat")[0]["messages"])
     assert "when do we ship?" in prompt
 
-    # /kiok is being built elsewhere: today nothing acks it and Slack's timeout is what people see.
-    # When it lands, tighten to: command["acked"] and command["result"] == "answered" (and an ephemeral).
     (command,) = kinds(doc, "command")
-    assert command["command"] == "/kiok" and command["text"] == "help"
-    assert (command["acked"], command["result"]) in {
-        (False, "no answer"),
-        (True, "acked"),
-        (True, "answered"),
-    }
+    assert command["command"] == "/kiok" and command["text"] == "recall PROJ-482"
+    assert command["acked"] and command["result"] == "answered", command
+    shown = [e for e in kinds(doc, "ephemeral") if e.get("user") == "alice"]
+    assert any("PROJ-482" in str(e) for e in shown), shown  # the recalled message, privately
 
     (wait,) = kinds(doc, "wait")
     assert wait["seconds"] == 86400
     assert float(messages[3]["ts"]) - float(mention["ts"]) >= 86400  # the next message is a day later
 
     (digest,) = kinds(doc, "digest")
-    assert digest["available"] in (False, True) and "error" not in digest
+    assert digest["available"] is True and "error" not in digest
+    assert "Digest of" in str(digest_post) and digest_post["channel"] == "general"
     (home,) = kinds(doc, "home")
-    assert home["user"] == "alice" and (home["published"] is False or home["view"])
+    assert home["user"] == "alice" and home["published"] and home["view"]
 
 
 def test_a_failing_model_turns_into_a_visible_error_and_a_failing_exit_status(

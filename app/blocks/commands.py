@@ -98,7 +98,10 @@ def message(text: str, blocks: Sequence[Block] = (), *, public: bool = False) ->
     kept = list(blocks)
     if len(kept) > MAX_BLOCKS:
         kept = [*kept[: MAX_BLOCKS - 1], context(f"… (+{len(blocks) - MAX_BLOCKS + 1})")]
-    payload: Payload = {"response_type": "in_channel" if public else "ephemeral", "text": cut(text, TEXT_LIMIT)}
+    payload: Payload = {
+        "response_type": "in_channel" if public else "ephemeral",
+        "text": cut(text, TEXT_LIMIT),
+    }
     if kept:
         payload["blocks"] = kept
     return payload

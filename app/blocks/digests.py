@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.digests.model import DigestContent
 from app.i18n import t
 from app.slack_text import escape
 from summarizer.language import Language
@@ -18,6 +17,79 @@ MAX_LINES = 10  # items shown per heading; the rest are counted
 ITEM_CHARS = 300  # one item's text
 
 Block = dict[str, Any]
+
+# --- what a digest says (gathered by app/digests/content.py) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    text: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A decision superseded during the period: what it was and what replaced it."""
+
+    old: str
+    new: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    text: str
+    owner: str = ""
+    due: str = ""  # YYYY-MM-DD or ""
+    done: bool = False
+    overdue: bool = False
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionLine:
+    text: str
+    answered: bool = False
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadLine:
+    label: str
+    replies: int
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    """A channel's changes in (since, until]; `since`/`until` are Unix seconds."""
+
+    channel_id: str
+    language: Language
+    since: float
+    until: float
+    messages: int = 0
+    people: int = 0
+    decisions: tuple[DecisionLine, ...] = ()
+    reversals: tuple[Reversal, ...] = ()
+    actions: tuple[ActionLine, ...] = ()
+    questions: tuple[QuestionLine, ...] = ()
+    threads: tuple[ThreadLine, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Nothing happened: no messages and no change to decisions, action items or questions."""
+        return not (
+            self.messages
+            or self.decisions
+            or self.reversals
+            or self.actions
+            or self.questions
+            or self.threads
+        )
+
+
+# --- Block Kit --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -153,7 +225,13 @@ __all__ = [
     "MAX_BLOCKS",
     "SECTION_TEXT_LIMIT",
     "TEXT_LIMIT",
+    "ActionLine",
+    "DecisionLine",
+    "DigestContent",
+    "QuestionLine",
+    "Reversal",
     "SlackMessage",
+    "ThreadLine",
     "clip",
     "context",
     "digest_message",

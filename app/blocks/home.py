@@ -45,6 +45,7 @@ class HomeModel:
     channels: tuple[HomeChannel, ...] = ()
     more_channels: int = 0
     notice: str | None = None  # the outcome of the last button press, already in `language`
+    can_schedule: bool = False  # workspace admins may turn a channel's daily digest on and off
 
 
 def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> Block:
@@ -77,24 +78,21 @@ def schedule_text(schedule: ScheduleRecord | None, lang: Language) -> str:
         return t("home_schedule_none", lang)
     if schedule.cadence == "weekly":
         weekday = t("home_weekdays", lang).split(",")[schedule.weekday]
-        return t(
-            "home_schedule_weekly", lang, weekday=weekday, time=schedule.at_time, tz=schedule.timezone
-        )
+        return t("home_schedule_weekly", lang, weekday=weekday, time=schedule.at_time, tz=schedule.timezone)
     return t("home_schedule_daily", lang, time=schedule.at_time, tz=schedule.timezone)
 
 
-def _channel_blocks(ch: HomeChannel, lang: Language) -> list[Block]:
+def _channel_blocks(ch: HomeChannel, lang: Language, *, can_schedule: bool) -> list[Block]:
     status = schedule_text(ch.schedule, lang)
     if ch.last_digest is not None:
         status += " · " + t("home_last_digest", lang, when=slack_date(ch.last_digest))
     decisions = [f"• {item(clip(d, DECISION_CHARS))}" for d in ch.decisions[:DECISIONS_SHOWN]]
     lines = [t("home_recent_decisions", lang), *decisions] if decisions else [t("home_no_decisions", lang)]
-    scheduled = ch.schedule is not None and ch.schedule.enabled
-    toggle = (
-        button(t("home_btn_digest_off", lang), ACTION_DIGEST_OFF, ch.channel_id)
-        if scheduled
-        else button(t("home_btn_daily", lang, time=DAILY_TIME), ACTION_DIGEST_DAILY, ch.channel_id)
-    )
+    buttons = [button(t("home_btn_digest_now", lang), ACTION_DIGEST_NOW, ch.channel_id, style="primary")]
+    if can_schedule and ch.schedule is not None and ch.schedule.enabled:
+        buttons.append(button(t("home_btn_digest_off", lang), ACTION_DIGEST_OFF, ch.channel_id))
+    elif can_schedule:
+        buttons.append(button(t("home_btn_daily", lang, time=DAILY_TIME), ACTION_DIGEST_DAILY, ch.channel_id))
     return [
         {"type": "divider"},
         section(f"*<#{ch.channel_id}>*\n{status}"),
@@ -102,10 +100,7 @@ def _channel_blocks(ch: HomeChannel, lang: Language) -> list[Block]:
         {
             "type": "actions",
             "block_id": f"kiok_home_channel_{ch.channel_id}",
-            "elements": [
-                button(t("home_btn_digest_now", lang), ACTION_DIGEST_NOW, ch.channel_id, style="primary"),
-                toggle,
-            ],
+            "elements": buttons,
         },
     ]
 
@@ -138,7 +133,7 @@ def home_view(model: HomeModel) -> dict[str, Any]:
     blocks.append(section(t("home_intro", lang) if model.channels else t("home_no_channels", lang)))
     shown = 0
     for ch in model.channels:
-        chunk = _channel_blocks(ch, lang)
+        chunk = _channel_blocks(ch, lang, can_schedule=model.can_schedule)
         if len(blocks) + len(chunk) + 1 > MAX_HOME_BLOCKS:  # keep room for the "more channels" note
             break
         blocks.extend(chunk)

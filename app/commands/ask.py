@@ -13,7 +13,7 @@ from app.commands.context import CommandContext
 from app.commands.parser import MAX_QUERY_CHARS, ParsedCommand, parse_text
 from app.grounding import cited, recall_notes
 from app.i18n import t
-from app.slack_text import escape, to_plain_text
+from app.slack_text import escape
 from memory.retrieval import RecallHit, RecallQuery
 from summarizer.answering import ThreadLine, build_answer_prompt
 from summarizer.errors import LLMError, LLMTimeout
@@ -26,7 +26,7 @@ def ask(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     question = parse_text("ask", parsed.args, limit=MAX_QUERY_CHARS)
     language = detect_language(question, default=ctx.language)
     services = ctx.services
-    plain = to_plain_text(question, ctx.label)
+    plain = ctx.plain(question)
     recalled = recall_notes(
         services.memory,
         RecallQuery(ctx.team_id, ctx.channel_id, plain),
@@ -50,9 +50,12 @@ def ask(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
             notes=recalled.notes,
             memory_tokens=services.settings.memory.answer_tokens,
         )
-        result = services.llm.chat(
-            prompt.messages, max_tokens=llm_settings.max_answer_tokens, temperature=llm_settings.temperature
-        )
+        with services.llm_gate.turn():  # waits in line with mentions for the shared model
+            result = services.llm.chat(
+                prompt.messages,
+                max_tokens=llm_settings.max_answer_tokens,
+                temperature=llm_settings.temperature,
+            )
     except LLMError as exc:
         log.warning("LLM failed for /kiok ask in %s: %s", ctx.channel_id, exc)
         key = "llm_timeout" if isinstance(exc, LLMTimeout) else "llm_down"

@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from app.i18n import language_of_locale
 from app.services import Services
 from app.slack_data import UserDirectory
+from app.slack_text import to_plain_text
 from memory.records import UserRecord
 from summarizer.language import Language
 
@@ -86,21 +87,30 @@ class CommandContext:
         return language_of_locale(self.asker.locale)
 
     @property
-    def tz(self) -> tzinfo:
-        """The asker's time zone, else the one summaries use."""
+    def tz_name(self) -> str:
+        """The asker's time zone name, else the one summaries use, else UTC."""
         for name in (self.asker.tz, self.services.settings.summary.timezone):
             try:
-                return ZoneInfo(name)
+                ZoneInfo(name)
             except (ZoneInfoNotFoundError, ValueError):
                 continue
-        return UTC
+            return name
+        return "UTC"
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.tz_name)
 
     def now(self) -> datetime:
         """Kiok's clock (the sandbox's emulated one when it runs there)."""
-        return self.services.summaries.worker.clock()
+        return self.services.clock()
 
     def label(self, user_id: str) -> str:
         return self.users.get(self.client, user_id).label if user_id else ""
+
+    def plain(self, text: str) -> str:
+        """Slack markup made readable (`<@U1>` -> `@Alice`) with secrets redacted, as memory stores text."""
+        return self.services.memory.redactor.redact(to_plain_text(text, self.label)).text
 
     def is_admin(self, user_id: str | None = None) -> bool:
         """Whether the person is a workspace admin or owner (asked fresh: rights change)."""

@@ -13,18 +13,18 @@ from app.blocks.commands import Payload, cut, notice
 from app.commands.context import CommandContext
 from app.commands.parser import MAX_FACT_CHARS, ParsedCommand, parse_text
 from app.i18n import t
-from app.slack_text import escape, to_plain_text
+from app.slack_text import escape
 from memory.summaries import EpisodeRecord, ItemRecord, fingerprint
 
 
 def remember(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     fact = parse_text("remember", parsed.args, limit=MAX_FACT_CHARS)
-    return store_fact(ctx, to_plain_text(fact, ctx.label), author=ctx.user_id, source_ts=None)
+    return store_fact(ctx, ctx.plain(fact), author=ctx.user_id, source_ts=None)
 
 
 def remember_message(ctx: CommandContext, message: dict[str, Any]) -> Payload:
     """The "Remember this" shortcut: the message becomes a fact whose source is the message itself."""
-    text = to_plain_text(str(message.get("text") or ""), ctx.label)
+    text = ctx.plain(str(message.get("text") or ""))
     if not text or "ts" not in message:
         return notice(t("cmd_remember_empty", ctx.language))
     author = str(message.get("user") or ctx.user_id)

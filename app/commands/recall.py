@@ -18,7 +18,7 @@ from memory.retrieval import RecallHit, RecallQuery
 
 def recall(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     query = parse_text("recall", parsed.args, limit=MAX_QUERY_CHARS)
-    plain = to_plain_text(query, ctx.label)
+    plain = ctx.plain(query)
     try:
         hits = ctx.services.memory.recall(RecallQuery(ctx.team_id, ctx.channel_id, plain))
     except StoreError as exc:

@@ -100,11 +100,10 @@ def status(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
         (t("cmd_status_model", language), f"`{settings.llm.model}` ({settings.llm.provider})"),
         (t("cmd_status_embedding", language), f"`{settings.embedding.model}`"),
         (t("cmd_status_policy", language), f"{sharing}, {keeping}"),
-        (
-            t("cmd_status_you", language),
-            t("cmd_status_opted_out" if opted_out else "cmd_status_opted_in", language),
-        ),
     ]
+    if not parsed.share:  # whether the asker opted out is theirs to know, not the channel's
+        you = t("cmd_status_opted_out" if opted_out else "cmd_status_opted_in", language)
+        fields.append((t("cmd_status_you", language), you))
     return fields_message(t("cmd_status_title", language), fields, public=parsed.share)
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from app.digests.model import ActionLine, DecisionLine, DigestContent, QuestionLine, Reversal, ThreadLine
+from app.blocks.digests import ActionLine, DecisionLine, DigestContent, QuestionLine, Reversal, ThreadLine
 from app.digests.periods import from_ts
 from app.slack_text import to_plain_text
 from memory.digest_store import DigestStore
@@ -143,11 +143,7 @@ def _actions(items: list[ItemRecord], window: _Window, links: Permalinks) -> tup
             continue
         if a.status == "done" and window.inside(a.valid_to):
             lines.append(ActionLine(a.text, a.owner, a.due, done=True, link=links.of(a)))
-        elif (
-            a.live
-            and a.status == "open"
-            and (window.inside(a.valid_from) or window.became_overdue(a.due))
-        ):
+        elif a.live and a.status == "open" and (window.inside(a.valid_from) or window.became_overdue(a.due)):
             overdue = window.overdue(a.due)
             lines.append(ActionLine(a.text, a.owner, a.due, overdue=overdue, link=links.of(a)))
     # overdue first, then open by due date (undated last), then done

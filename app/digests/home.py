@@ -1,4 +1,5 @@
-"""A user's App Home: what to show (only channels the user is a member of) and what its buttons do."""
+"""A user's App Home: what to show (only channels the user is a member of) and what its buttons do.
+As with `/kiok digest`, anyone may post a digest now; only workspace admins may change schedules."""
 
 import logging
 
@@ -16,10 +17,12 @@ from app.blocks.home import (
     HomeModel,
     home_view,
 )
+from app.digests.periods import InvalidSchedule, zone
 from app.digests.service import DigestFailed, DigestService
 from app.i18n import language_of_locale, t
 from app.slack_data import UserDirectory
 from memory.records import UserRecord
+from memory.service import MemoryService
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +36,8 @@ Notice = tuple[str, dict[str, object]]  # a string key and its values
 class HomeTab:
     """Builds and publishes App Home views and carries out their buttons for one DigestService."""
 
-    def __init__(self, digests: DigestService) -> None:
-        self._digests = digests
-        self._memory = digests.memory
+    def __init__(self, digests: DigestService, memory: MemoryService) -> None:
+        self._digests, self._memory = digests, memory
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -58,6 +60,15 @@ class HomeTab:
             if not cursor:
                 return False
 
+    def is_admin(self, client: WebClient, user_id: str) -> bool:
+        """Whether the person is a workspace admin or owner (asked fresh: rights change)."""
+        try:
+            info = client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+            return False
+        return any(bool(info.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
+
     def model(self, client: WebClient, team_id: str, user_id: str, notice: Notice | None = None) -> HomeModel:
         user = self.user(client, team_id, user_id)
         lang = language_of_locale(user.locale)
@@ -73,6 +84,7 @@ class HomeTab:
             channels=tuple(self._channel(team_id, c) for c in mine[:CHANNELS_SHOWN]),
             more_channels=max(0, len(mine) - CHANNELS_SHOWN),
             notice=t(notice[0], lang, **notice[1]) if notice else None,
+            can_schedule=self.is_admin(client, user_id),
         )
 
     def _channel(self, team_id: str, channel_id: str) -> HomeChannel:
@@ -109,6 +121,8 @@ class HomeTab:
         if not channel_id or not self.is_member(client, channel_id, user_id):
             return "home_notice_not_member", {}
         channel = f"<#{channel_id}>"
+        if action_id in (ACTION_DIGEST_OFF, ACTION_DIGEST_DAILY) and not self.is_admin(client, user_id):
+            return "home_notice_admin_only", {}
         if action_id == ACTION_DIGEST_OFF:
             self._digests.disable(team_id, channel_id)
             return "home_notice_unscheduled", {"channel": channel}
@@ -127,8 +141,6 @@ class HomeTab:
 
 def _known_zone(tz: str) -> str:
     """The user's Slack time zone when Python knows it, else "" (the default zone)."""
-    from app.digests.periods import InvalidSchedule, zone
-
     try:
         zone(tz)
     except InvalidSchedule:

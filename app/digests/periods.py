@@ -43,7 +43,7 @@ def trigger(schedule: ScheduleRecord) -> CronTrigger:
     fields: dict[str, object] = {"hour": hour, "minute": minute, "timezone": zone(schedule.timezone)}
     if schedule.cadence == "weekly":
         fields["day_of_week"] = CRON_DAYS[schedule.weekday]
-    return CronTrigger(**fields)  # type: ignore[arg-type]
+    return CronTrigger(**fields)
 
 
 def latest_occurrence(schedule: ScheduleRecord, now: datetime) -> datetime:

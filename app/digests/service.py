@@ -3,12 +3,13 @@ per channel and period.
 
 Delivery choice: **at most once per period.** The `digest_posts` row is claimed (unique key) before the
 message is posted, so a restart, a misfire catch-up, a second bot process or a job fired twice posts one
-digest. If posting fails with an error the row is marked `failed` and the next attempt for that period (a
-second process, a catch-up, `post_now`/`run_now`) may post it. If the process dies between claim and post the
-period stays `claimed` and is skipped rather than risk a duplicate; nothing is lost, because every digest
-covers everything since the last one that was actually posted.
+digest. When Slack answers with an error the row is marked `failed`, and the next attempt for that period
+(a second process, a catch-up, `post_now`/`run_now`) may post it. When the process dies between claim and
+post, or the post times out without an answer, the period stays `claimed` and is skipped rather than risk
+a duplicate. Nothing is lost: every digest covers everything since the last one actually posted.
 """
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -16,21 +17,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 
 from app.blocks.digests import digest_message
 from app.digests import jobs, periods
 from app.digests.content import gather
 from memory.digest_store import DigestStore, PostRecord, ScheduleRecord
-from memory.service import MemoryService
+from memory.directory import DirectoryStore
 from memory.summaries import SummaryStore
 
 log = logging.getLogger(__name__)
 
 JOBS_TABLE = "kiok_scheduler_jobs"
+JOBSTORE = "default"
 MISFIRE_GRACE_SECONDS = 12 * 3600  # a digest missed while Kiok was down is still posted within this
 
 
@@ -44,9 +48,32 @@ class DigestFailed(Exception):
 
 @dataclass(frozen=True)
 class DigestStatus:
+    """A channel's schedule (None: never scheduled), its next run and the last digest posted. The
+    schedule's fields are also readable here (None without a schedule)."""
+
     schedule: ScheduleRecord | None
     next_run: datetime | None
     last_post: PostRecord | None
+
+    @property
+    def enabled(self) -> bool | None:
+        return None if self.schedule is None else self.schedule.enabled
+
+    @property
+    def cadence(self) -> str | None:
+        return None if self.schedule is None else self.schedule.cadence
+
+    @property
+    def weekday(self) -> int | None:
+        return None if self.schedule is None else self.schedule.weekday
+
+    @property
+    def at_time(self) -> str | None:
+        return None if self.schedule is None else self.schedule.at_time
+
+    @property
+    def timezone(self) -> str | None:
+        return None if self.schedule is None else self.schedule.timezone
 
 
 class DigestService:
@@ -55,7 +82,7 @@ class DigestService:
     def __init__(
         self,
         *,
-        memory: MemoryService,
+        engine: Engine,
         default_timezone: str = "UTC",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         misfire_grace_seconds: int = MISFIRE_GRACE_SECONDS,
@@ -65,9 +92,9 @@ class DigestService:
         """`clock` is "now" for periods and coverage (the sandbox's emulated time); the scheduler fires on
         real time."""
         periods.zone(default_timezone)
-        self.memory = memory
-        self.store = DigestStore(memory.store.engine)
-        self.summaries = SummaryStore(memory.store.engine)
+        self.store = DigestStore(engine)
+        self.summaries = SummaryStore(engine)
+        self.directory = DirectoryStore(engine)
         self.default_timezone = default_timezone
         self._clock = clock
         self._grace, self._table, self._workers = misfire_grace_seconds, jobs_table, workers
@@ -96,7 +123,7 @@ class DigestService:
                 pool_kwargs={"initializer": jobs.bind_thread, "initargs": (self._service_id,)},
             )
             scheduler = BackgroundScheduler(
-                jobstores={"default": SQLAlchemyJobStore(engine=self.store.engine, tablename=self._table)},
+                jobstores={JOBSTORE: SQLAlchemyJobStore(engine=self.store.engine, tablename=self._table)},
                 executors={"default": executor},
                 job_defaults={"coalesce": True, "misfire_grace_time": self._grace, "max_instances": 1},
                 timezone=UTC,
@@ -110,6 +137,10 @@ class DigestService:
         with self._lock:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
+            # Detach the SQL job store first: APScheduler 3 makes one last pass over due jobs after it is
+            # stopped, which would advance (and so skip) a run due right now; and the store's own shutdown
+            # would dispose of the engine the rest of Kiok shares. The jobs stay in SQL.
+            scheduler.remove_jobstore(JOBSTORE, shutdown=False)
             scheduler.shutdown(wait=True)
             jobs.unregister(self._service_id)
 
@@ -141,9 +172,9 @@ class DigestService:
         )
 
     def _remove_job(self, team_id: str, channel_id: str) -> None:
-        scheduler = self._scheduler
-        if scheduler is not None and scheduler.get_job(jobs.job_id(team_id, channel_id)) is not None:
-            scheduler.remove_job(jobs.job_id(team_id, channel_id))
+        if self._scheduler is not None:
+            with contextlib.suppress(JobLookupError):  # never scheduled, or another process removed it
+                self._scheduler.remove_job(jobs.job_id(team_id, channel_id))
 
     # --- schedules ---------------------------------------------------------------------------------
 
@@ -192,9 +223,7 @@ class DigestService:
         a digest was already posted this minute. Raises DigestFailed when Slack refuses it."""
         return self._post(client, team_id, channel_id, periods.manual_key(self._now()))
 
-    def run_scheduled(
-        self, team_id: str, channel_id: str, *, client: WebClient | None = None
-    ) -> str | None:
+    def run_scheduled(self, team_id: str, channel_id: str, *, client: WebClient | None = None) -> str | None:
         """The scheduled digest for the period now due (what the scheduler's job calls)."""
         schedule = self.store.get_schedule(team_id, channel_id)
         if schedule is None or not schedule.enabled:
@@ -247,18 +276,23 @@ class DigestService:
             log.info("digest %s of %s was already taken; not posting it again", period_key, channel_id)
             return None
         try:
-            content = gather(
-                store=self.store,
-                summaries=self.summaries,
-                client=client,
-                team_id=team_id,
-                channel_id=channel_id,
-                since_ts=since_ts,
-                until_ts=until_ts,
-                tz=periods.zone(schedule.timezone if schedule else self.default_timezone),
-                user_labels=self.memory.directory.user_labels(team_id),
+            message = digest_message(
+                gather(
+                    store=self.store,
+                    summaries=self.summaries,
+                    client=client,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    since_ts=since_ts,
+                    until_ts=until_ts,
+                    tz=periods.zone(schedule.timezone if schedule else self.default_timezone),
+                    user_labels=self.directory.user_labels(team_id),
+                )
             )
-            message = digest_message(content)
+        except Exception:
+            self.store.mark_failed(claim.id)  # nothing was posted: the period may be retried
+            raise
+        try:
             response = client.chat_postMessage(
                 channel=channel_id,
                 text=message.text,
@@ -267,11 +301,9 @@ class DigestService:
                 unfurl_media=False,
             )
         except SlackApiError as exc:
-            self.store.mark_failed(claim.id)
+            self.store.mark_failed(claim.id)  # Slack answered with an error: nothing was posted
             raise DigestFailed(channel_id, str(exc.response.get("error"))) from None
-        except Exception:
-            self.store.mark_failed(claim.id)  # nothing was posted: the period may be retried
-            raise
+        # Any other error (a timeout) leaves the period claimed: the post may have gone through.
         ts = str(response["ts"])
         self.store.mark_posted(claim.id, ts)
         log.info("posted digest %s in %s (%s)", period_key, channel_id, ts)

@@ -52,7 +52,10 @@ _HELP: dict[str, dict[Language, str]] = {
         "en": "I don't know `{word}`. Here is what I can do:",
         "ko": "`{word}`는 모르는 명령이에요. 할 수 있는 일은 다음과 같아요:",
     },
-    "cmd_usage": {"en": ":warning: Usage: `{usage}`\n{description}", "ko": ":warning: 사용법: `{usage}`\n{description}"},
+    "cmd_usage": {
+        "en": ":warning: Usage: `{usage}`\n{description}",
+        "ko": ":warning: 사용법: `{usage}`\n{description}",
+    },
     "cmd_problem_link": {
         "en": "That is not a Slack message link: use *Copy link* on the message.",
         "ko": "Slack 메시지 링크가 아니에요: 메시지에서 *링크 복사*를 사용하세요.",
@@ -77,7 +80,10 @@ _HELP: dict[str, dict[Language, str]] = {
 }
 
 _COMMON: dict[str, dict[Language, str]] = {
-    "cmd_working": {"en": ":hourglass_flowing_sand: Working on it…", "ko": ":hourglass_flowing_sand: 처리하는 중…"},
+    "cmd_working": {
+        "en": ":hourglass_flowing_sand: Working on it…",
+        "ko": ":hourglass_flowing_sand: 처리하는 중…",
+    },
     "cmd_error": {
         "en": ":warning: Something went wrong ({kind}). The error is in Kiok's log; please try again.",
         "ko": ":warning: 문제가 생겼어요 ({kind}). 오류는 Kiok 로그에 남았어요. 다시 시도해 주세요.",
@@ -137,31 +143,35 @@ _RESULTS: dict[str, dict[Language, str]] = {
     },
     "cmd_remember_opted_out": {
         "en": "You opted out of Kiok's memory, so I don't store facts from you. `/kiok optin` starts again.",
-        "ko": "Kiok 기억에서 제외를 선택하셔서 사실을 저장하지 않아요. `/kiok optin`으로 다시 시작할 수 있어요.",
+        "ko": "Kiok 기억에서 제외를 선택하셔서 사실을 저장하지 않아요. "
+        "`/kiok optin`으로 다시 시작할 수 있어요.",
     },
     "cmd_remember_author_opted_out": {
         "en": "The author of that message opted out of Kiok's memory, so I won't store it.",
         "ko": "그 메시지 작성자가 Kiok 기억에서 제외를 선택해서 저장하지 않아요.",
     },
-    "cmd_remember_empty": {"en": "That message has no text to remember.", "ko": "기억할 텍스트가 없는 메시지예요."},
+    "cmd_remember_empty": {
+        "en": "That message has no text to remember.",
+        "ko": "기억할 텍스트가 없는 메시지예요.",
+    },
     "cmd_confirm_me": {
         "en": ":warning: This erases every message of yours that Kiok remembers, in every channel, with the "
         "summaries built from them. It cannot be undone. Kiok keeps storing new messages (`/kiok optout` "
         "stops that).",
-        "ko": ":warning: 모든 채널에서 Kiok이 기억하는 내 메시지와 그로부터 만든 요약을 모두 지워요. 되돌릴 수 "
-        "없어요. 새 메시지는 계속 저장돼요 (`/kiok optout`으로 멈출 수 있어요).",
+        "ko": ":warning: 모든 채널에서 Kiok이 기억하는 내 메시지와 그로부터 만든 요약을 모두 지워요. "
+        "되돌릴 수 없어요. 새 메시지는 계속 저장돼요 (`/kiok optout`으로 멈출 수 있어요).",
     },
     "cmd_confirm_channel": {
         "en": ":warning: This erases everything Kiok remembers of <#{channel}>: {count} messages with their "
         "summaries, decisions and brief. It cannot be undone.",
-        "ko": ":warning: Kiok이 기억하는 <#{channel}>의 모든 것을 지워요: 메시지 {count}개와 요약, 결정 사항, "
-        "브리프. 되돌릴 수 없어요.",
+        "ko": ":warning: Kiok이 기억하는 <#{channel}>의 모든 것을 지워요: 메시지 {count}개와 "
+        "요약, 결정 사항, 브리프. 되돌릴 수 없어요.",
     },
     "cmd_confirm_optout": {
         "en": ":warning: Opting out erases every message of yours that Kiok remembers, in every channel, and "
         "Kiok stops storing new ones until `/kiok optin`.",
-        "ko": ":warning: 제외를 선택하면 모든 채널에서 Kiok이 기억하는 내 메시지를 지우고, `/kiok optin` 전까지 "
-        "새 메시지도 저장하지 않아요.",
+        "ko": ":warning: 제외를 선택하면 모든 채널에서 Kiok이 기억하는 내 메시지를 지우고, "
+        "`/kiok optin` 전까지 새 메시지도 저장하지 않아요.",
     },
     "cmd_button_erase": {"en": "Erase", "ko": "지우기"},
     "cmd_button_optout": {"en": "Opt out and erase", "ko": "제외하고 지우기"},
@@ -176,7 +186,8 @@ _RESULTS: dict[str, dict[Language, str]] = {
         "ko": ":wastebasket: Kiok의 기억에서 메시지 {count}개와 그로부터 만든 요약을 지웠어요.",
     },
     "cmd_forgot_channel": {
-        "en": ":wastebasket: Erased Kiok's memory of <#{channel}>: {count} messages, their summaries and brief.",
+        "en": ":wastebasket: Erased Kiok's memory of <#{channel}>: {count} messages, "
+        "their summaries and brief.",
         "ko": ":wastebasket: <#{channel}>에 대한 Kiok의 기억을 지웠어요: 메시지 {count}개, 요약과 브리프.",
     },
     "cmd_forget_nothing": {
@@ -211,8 +222,8 @@ _VIEWS: dict[str, dict[Language, str]] = {
     "cmd_brief_none": {
         "en": "No brief for this channel yet: Kiok writes one once conversation here is summarized (quiet "
         "threads after an hour, each day's messages the next day). `/kiok remember <fact>` adds to it now.",
-        "ko": "이 채널의 브리프가 아직 없어요. 대화가 요약되면 만들어져요 (조용해진 스레드는 한 시간 뒤, 하루치 "
-        "메시지는 다음 날). `/kiok remember <사실>`로 바로 추가할 수 있어요.",
+        "ko": "이 채널의 브리프가 아직 없어요. 대화가 요약되면 만들어져요 (조용해진 스레드는 "
+        "한 시간 뒤, 하루치 메시지는 다음 날). `/kiok remember <사실>`로 바로 추가할 수 있어요.",
     },
     "cmd_catchup_title": {"en": "Since your last catch-up ({since})", "ko": "마지막 확인({since}) 이후"},
     "cmd_catchup_title_first": {"en": "The last {days} days here", "ko": "최근 {days}일 동안"},
@@ -234,7 +245,8 @@ _VIEWS: dict[str, dict[Language, str]] = {
     "cmd_status_messages": {"en": "Messages", "ko": "메시지"},
     "cmd_status_items": {"en": "Live memory items", "ko": "유효한 기억 항목"},
     "cmd_status_items_value": {
-        "en": "{decision} decisions, {action_item} action items, {open_question} open questions, {fact} facts",
+        "en": "{decision} decisions, {action_item} action items, {open_question} open questions, "
+        "{fact} facts",
         "ko": "결정 {decision}개, 할 일 {action_item}개, 열린 질문 {open_question}개, 사실 {fact}개",
     },
     "cmd_status_brief": {"en": "Brief", "ko": "브리프"},
@@ -257,6 +269,12 @@ _VIEWS: dict[str, dict[Language, str]] = {
         "ko": "이 Kiok에서는 아직 정기 요약을 쓸 수 없어요.",
     },
     "cmd_digest_posted": {"en": "Posted a digest of this channel.", "ko": "이 채널의 요약을 올렸어요."},
+    "cmd_digest_open": {"en": "Open it", "ko": "열기"},
+    "cmd_digest_already": {
+        "en": "A digest of this channel was posted a moment ago.",
+        "ko": "이 채널의 요약을 방금 올렸어요.",
+    },
+    "cmd_digest_next": {"en": "Next: {when}.", "ko": "다음 요약: {when}."},
     "cmd_digest_daily": {
         "en": ":calendar: A digest of this channel every day at {time} ({tz}).",
         "ko": ":calendar: 매일 {time}({tz})에 이 채널의 요약을 올려요.",

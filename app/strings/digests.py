@@ -76,7 +76,10 @@ STRINGS: dict[str, dict[Language, str]] = {
     },
     "home_confirm_yes": {"en": "Erase and opt out", "ko": "지우고 거부하기"},
     "home_confirm_no": {"en": "Cancel", "ko": "취소"},
-    "home_notice_posted": {"en": ":white_check_mark: Digest posted in {channel}.", "ko": ":white_check_mark: {channel}에 요약을 올렸어요."},
+    "home_notice_posted": {
+        "en": ":white_check_mark: Digest posted in {channel}.",
+        "ko": ":white_check_mark: {channel}에 요약을 올렸어요.",
+    },
     "home_notice_skipped": {
         "en": "A digest of {channel} was already posted a moment ago.",
         "ko": "{channel}의 요약은 방금 이미 올라갔어요.",
@@ -97,6 +100,10 @@ STRINGS: dict[str, dict[Language, str]] = {
     "home_notice_opted_in": {
         "en": "Kiok will remember your messages again.",
         "ko": "이제 Kiok이 다시 내 메시지를 기억해요.",
+    },
+    "home_notice_admin_only": {
+        "en": "Only workspace admins can change digest schedules.",
+        "ko": "요약 일정은 워크스페이스 관리자만 바꿀 수 있어요.",
     },
     "home_notice_not_member": {
         "en": "You are not a member of that channel.",
