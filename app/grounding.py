@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from app.i18n import t
+from app.slack_text import to_plain_text
 from memory.errors import StoreError
 from memory.retrieval import RecallHit, RecallQuery
 from memory.service import MemoryService
@@ -57,7 +58,8 @@ def recall_notes(
             continue
         number = len(notes) + 1
         label = KIND_LABELS.get(hit.kind) or f"message from {name(hit.author) if hit.author else 'someone'}"
-        notes.append(Note(number, datetime.fromtimestamp(float(hit.ts), UTC), label, hit.text))
+        text = to_plain_text(hit.text, name)  # stored text keeps Slack markup; the model reads plain text
+        notes.append(Note(number, datetime.fromtimestamp(float(hit.ts), UTC), label, text))
         by_number[number] = hit
     return Recalled(notes, by_number, available=True)
 
