@@ -60,53 +60,10 @@ def open_memory(
     data_dir: Path, name: str, embedder: Embedder, memory: dict[str, int] | None = None
 ) -> MemoryService:
     """A memory service as the app builds it: SQLite in `data_dir`, the embedded Qdrant engine."""
+    from app.bootstrap import build_memory, open_store  # the app's own composition of the service
+
     settings = settings_for(data_dir, name, memory)
-    try:
-        from app.bootstrap import build_memory, open_store  # the app's own composition of the service
-    except Exception as exc:  # the app is being edited by others while benchmarks run: say so, go on
-        print(
-            f"WARNING: app.bootstrap does not import ({type(exc).__name__}: {exc}); composing the memory "
-            "service from memory.* the way build_memory does"
-        )
-        return _compose(settings, embedder)
     return build_memory(settings, open_store(settings), embedder=embedder)
-
-
-def _compose(settings: "Settings", embedder: Embedder) -> MemoryService:
-    """A copy of app.bootstrap.build_memory + open_store, used only when the app does not import."""
-    from memory.db import create_db_engine, upgrade
-    from memory.directory import DirectoryStore
-    from memory.indexer import Indexer
-    from memory.policies import PolicyStore
-    from memory.retrieval import Recaller
-    from memory.sparse import SparseEncoder
-    from memory.store import MessageStore
-    from memory.vectors import make_vector_store
-
-    engine = create_db_engine(settings.db_url)
-    upgrade(engine)
-    store, sparse = MessageStore(engine), SparseEncoder()
-    vectors = make_vector_store(settings.vector, data_dir=settings.data_dir)
-    directory, policies = DirectoryStore(engine), PolicyStore(engine)
-    indexer = Indexer(
-        store=store,
-        directory=directory,
-        embedder=embedder,
-        vectors=vectors,
-        sparse=sparse,
-        batch_size=settings.embedding.batch_size,
-    )
-    recaller = Recaller(
-        store=store,
-        policies=policies,
-        embedder=embedder,
-        vectors=vectors,
-        sparse=sparse,
-        settings=settings.memory,
-    )
-    return MemoryService(
-        store=store, directory=directory, policies=policies, indexer=indexer, recaller=recaller
-    )
 
 
 def record(m: Message) -> MessageRecord:
