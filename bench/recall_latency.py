@@ -50,7 +50,7 @@ from memory.models import Message
 from memory.retrieval import RecallQuery
 from memory.service import MemoryService
 from memory.sparse import SparseEncoder
-from memory.units import IndexUnit
+from memory.units import LEXICAL_CONTEXT_WEIGHT, IndexUnit
 from memory.vectors.base import VectorPoint, VectorStore
 
 CHUNK = 5000
@@ -134,7 +134,10 @@ def fill(
         with memory.store.engine.begin() as conn:
             conn.execute(insert(Message), rows)
         t2 = time.perf_counter()
-        lexical = [sparse.encode_document(u.lexical_text or u.text) for u in batch]
+        lexical = [
+            sparse.encode_document(u.lexical_text or u.text, u.lexical_context, LEXICAL_CONTEXT_WEIGHT)
+            for u in batch
+        ]
         t3 = time.perf_counter()
         points = [
             VectorPoint(u.point_id, d, s, u.payload())

@@ -16,7 +16,7 @@ from memory.records import MessageRecord
 from memory.sparse import SparseEncoder
 from memory.store import MessageStore
 from memory.summary_index import SummaryIndex
-from memory.units import IndexUnit, message_unit, point_id
+from memory.units import LEXICAL_CONTEXT_WEIGHT, IndexUnit, message_unit, point_id
 from memory.vectors.base import VectorPoint, VectorStore
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,9 @@ class Indexer:
                 VectorPoint(
                     u.point_id,
                     vec.tolist(),
-                    self._sparse.encode_document(u.lexical_text or u.text),
+                    self._sparse.encode_document(
+                        u.lexical_text or u.text, u.lexical_context, LEXICAL_CONTEXT_WEIGHT
+                    ),
                     u.payload(),
                 )
                 for u, vec in zip(chunk, dense, strict=True)

@@ -138,14 +138,23 @@ class SparseEncoder:
         """Names tokenizer and weighting, for content hashes: when it changes, documents need re-encoding."""
         return f"kiok-bm25-v{TOKENIZER_VERSION}(k1={self.k1},b={self.b},avg={self.avg_doc_len})"
 
-    def encode_document(self, text: str) -> SparseVector:
-        """Vector for stored text: BM25-saturated term frequencies (Qdrant applies the IDF)."""
-        counts = _counts(text)
+    def encode_document(self, text: str, context: str = "", context_weight: float = 0.0) -> SparseVector:
+        """Vector for stored text: BM25-saturated term frequencies (Qdrant applies the IDF).
+
+        Terms found only in `context` (a reply's thread opening) count `context_weight` times as much as
+        the text's own: the reply can be found by its thread's topic, below the message that states it.
+        """
+        weights = self._weights(_counts(text))
+        if context and context_weight > 0:
+            for i, v in self._weights(_counts(context)).items():
+                weights.setdefault(i, v * context_weight)
+        indices = sorted(weights)
+        return SparseVector(indices=indices, values=[weights[i] for i in indices])
+
+    def _weights(self, counts: Counter[int]) -> dict[int, float]:
         length = sum(counts.values())
         norm = self.k1 * (1 - self.b + self.b * length / self.avg_doc_len)
-        indices = sorted(counts)
-        values = [counts[i] * (self.k1 + 1) / (counts[i] + norm) for i in indices]
-        return SparseVector(indices=indices, values=values)
+        return {i: c * (self.k1 + 1) / (c + norm) for i, c in counts.items()}
 
     def encode_query(self, text: str) -> SparseVector:
         """Vector for a search query: 1.0 per unique term."""

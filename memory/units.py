@@ -2,8 +2,9 @@
 unit carries its context: the thread's opening message and the message just before it.
 
 The stored value stays the raw message (recall shows it with its link); only the key is enriched, and
-only the dense one: the lexical vector holds the message's own words, so an exact term (a ticket id)
-ranks the message that says it above its neighbours that merely carry it as context.
+mostly the dense one: the lexical vector holds the message's own words at full weight and a reply's thread
+opening at `LEXICAL_CONTEXT_WEIGHT`, so an exact term (a ticket id) ranks the message that says it above the
+replies that merely carry it as context, while "yes, Friday" can still be found by its thread's topic.
 """
 
 import hashlib
@@ -17,7 +18,8 @@ from memory.records import MessageRecord
 _NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4f57-9b7e-4b1a0c9d2e11")
 OPENING_CHARS = 240
 PREVIOUS_CHARS = 160
-TEXT_CHARS = 2000  # embedders truncate long input anyway; keep the hash stable and cheap
+TEXT_CHARS = 2000
+LEXICAL_CONTEXT_WEIGHT = 0.3  # embedders truncate long input anyway; keep the hash stable and cheap
 
 
 def point_id(team: str, channel: str, kind: str, key: str) -> str:
@@ -37,11 +39,13 @@ class IndexUnit:
     text: str
     sources: tuple[str, ...]
     lexical_text: str = ""
+    lexical_context: str = ""  # a reply's thread opening: weaker lexical terms (see SparseEncoder)
     ref: int = 0  # row id in the summary tables, for kinds other than "message"
 
     def content_hash(self, model_id: str) -> str:
         """What makes re-embedding necessary: the model and the exact text."""
-        return hashlib.sha256(f"{model_id}\0{self.text}\0{self.lexical_text}".encode()).hexdigest()
+        key = f"{model_id}\0{self.text}\0{self.lexical_text}\0{self.lexical_context}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -81,6 +85,7 @@ def message_unit(
         text="\n".join(parts),
         sources=(msg.ts,),
         lexical_text=parts[0],
+        lexical_context=opening.text[:OPENING_CHARS] if opening is not None and opening.ts != msg.ts else "",
     )
 
 

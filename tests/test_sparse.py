@@ -185,3 +185,19 @@ def test_encoding_never_raises_on_arbitrary_unicode(text: str) -> None:
         assert vector.indices == sorted(set(vector.indices))
         assert all(0 <= i < 2**32 for i in vector.indices)
         assert all(math.isfinite(v) and v > 0 for v in vector.values)
+
+
+def test_thread_opening_terms_find_a_reply_below_the_message_that_says_them() -> None:
+    opening = "Migration plan for the billing database: cut over on Friday"
+    reply = ENCODER.encode_document("yes, works for me", opening, 0.3)
+    stated = ENCODER.encode_document(opening)
+    assert 0 < weight(reply, "billing") < weight(stated, "billing")
+    assert weight(reply, "billing") == pytest.approx(0.3 * weight(stated, "billing"))
+    assert weight(reply, "works") == weight(ENCODER.encode_document("yes, works for me"), "works")
+
+
+def test_a_term_in_both_keeps_the_texts_own_weight() -> None:
+    own = ENCODER.encode_document("Friday it is")
+    with_context = ENCODER.encode_document("Friday it is", "ship on Friday", 0.3)
+    assert weight(with_context, "friday") == weight(own, "friday")
+    assert ENCODER.encode_document("Friday it is", "ship on Friday", 0.0) == own
