@@ -13,7 +13,7 @@ LLAMA_VERSION ?= 0.3.36
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 WHEELS ?= $(HOME)/.cache/kiok/wheels
 
-.PHONY: install install-dev run sandbox lint typecheck test test-fast check clean
+.PHONY: install install-dev run sandbox lint typecheck test test-fast soak check clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -54,6 +54,9 @@ test: install-dev                      ## every test tier: unit, PostgreSQL (if 
 
 test-fast: install-dev                 ## skip the real-model tier
 	$(PY) -m pytest -m "not llm_real"
+
+soak: install-dev                      ## the reliability suite at full length (CI runs a shorter version)
+	KIOK_SOAK=1 $(PY) -m pytest tests/reliability -p no:cacheprovider --timeout 3600
 
 check: lint typecheck test
 

@@ -1,6 +1,7 @@
 """Answer an @mention from its thread: placeholder, context, model, streamed reply, friendly errors."""
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -12,8 +13,9 @@ from slack_sdk.errors import SlackApiError
 from app.grounding import cited, recall_notes, sources_footer
 from app.i18n import t
 from app.llm_gate import LLMGate
-from app.reply import ThreadReply
-from app.slack_data import UserDirectory, fetch_thread, message_record
+from app.rate_limit import UserRateLimit, tell_limited
+from app.reply import ReplyHooks, ThreadReply
+from app.slack_data import UserDirectory, clean_text, fetch_thread, message_record
 from app.slack_text import escape, strip_mention, to_plain_text
 from memory.config import MemorySettings
 from memory.records import OWN_REPLY
@@ -25,6 +27,7 @@ from summarizer.config import LLMSettings
 from summarizer.errors import LLMError, LLMTimeout
 from summarizer.language import Language, detect_language
 from summarizer.llm.base import LLMClient
+from summarizer.llm.deadline import until_deadline
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ class Mention:
             ts=event["ts"],
             thread_ts=event.get("thread_ts") or event["ts"],
             user=event.get("user") or "",
-            text=event.get("text") or "",
+            text=clean_text(event.get("text")),  # no NUL or lone surrogates past this point
             bot_user_id=bot_user_id,
         )
 
@@ -68,7 +71,9 @@ class MentionAnswerer:
         memory_settings: MemorySettings | None = None,
         gate: LLMGate | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rate_limit: UserRateLimit | None = None,
     ) -> None:
+        self.rate_limit = rate_limit or UserRateLimit(0)  # shared with `/kiok ask`
         self._clock, self._summaries = clock, summaries
         self._memory_settings = memory_settings or MemorySettings()
         self._gate = gate or LLMGate()
@@ -76,19 +81,47 @@ class MentionAnswerer:
         self._update_interval = update_interval
 
     def answer(self, client: WebClient, mention: Mention) -> None:
-        """Reply in the mention's thread. Never raises: failures end up in the reply as a notice."""
+        """Reply in the mention's thread. Never raises: failures end up in the reply as a notice.
+        Returns once the question waits for the model: the answer is written on the LLM gate's thread."""
+        deadline = time.monotonic() + self._llm_settings.answer_timeout
         question = strip_mention(mention.text, mention.bot_user_id)
         language = detect_language(question)
+        wait = self.rate_limit.acquire(mention.team_id, mention.user)
+        if wait:
+            tell_limited(
+                client,
+                channel=mention.channel,
+                user=mention.user,
+                thread_ts=mention.thread_ts,
+                seconds=wait,
+                language=language,
+            )
+            return
         reply = ThreadReply(
-            client, channel=mention.channel, thread_ts=mention.thread_ts, interval=self._update_interval
+            client,
+            channel=mention.channel,
+            thread_ts=mention.thread_ts,
+            interval=self._update_interval,
+            hooks=self.reply_hooks(mention),
         )
         try:
             reply.start(t("working", language))
         except SlackApiError as exc:
             log.error("cannot reply in %s: %s", mention.channel, exc.response.get("error"))
             return
+        self._guarded(
+            mention, language, reply, lambda: self._answer(client, mention, question, reply, deadline)
+        )
+
+    def reply_hooks(self, mention: Mention) -> ReplyHooks:
+        """How the reply to `mention` reports its progress (the delivery journal overrides this)."""
+        return ReplyHooks()
+
+    def _guarded(
+        self, mention: Mention, language: Language, reply: ThreadReply, step: Callable[[], None]
+    ) -> None:
         try:
-            self._answer(client, mention, question, reply)
+            step()
         except LLMError as exc:
             log.warning("LLM failed for %s/%s: %s", mention.channel, mention.ts, exc)
             key = "llm_timeout" if isinstance(exc, LLMTimeout) else "llm_down"
@@ -99,7 +132,9 @@ class MentionAnswerer:
             log.exception("answering %s/%s failed", mention.channel, mention.ts)
             _finish_quietly(reply, t("internal_error", language, kind=type(exc).__name__))
 
-    def _answer(self, client: WebClient, mention: Mention, question: str, reply: ThreadReply) -> None:
+    def _answer(
+        self, client: WebClient, mention: Mention, question: str, reply: ThreadReply, deadline: float
+    ) -> None:
         users = UserDirectory(self._memory.directory, mention.team_id)
         raw = fetch_thread(client, mention.channel, mention.thread_ts)
         records = [
@@ -135,9 +170,8 @@ class MentionAnswerer:
             asker = ThreadLine(
                 asker.author, f"{asker.text}\n({t('recap_hint', language, days=gap_days)})", asker.when
             )
-        with self._gate.turn(
-            lambda position: reply.show(t("queued", language, position=position), force=True)
-        ):
+
+        def generate() -> None:
             info = self._llm.model_info()
             prompt = build_answer_prompt(
                 lines,
@@ -151,14 +185,42 @@ class MentionAnswerer:
                 memory_tokens=self._memory_settings.answer_tokens,
             )
             reply.show(t("thinking", prompt.language), force=True)
+            deltas = self._llm.stream_chat(prompt.messages, max_tokens=self._llm_settings.max_answer_tokens)
             text = reply.stream(
-                self._llm.stream_chat(prompt.messages, max_tokens=self._llm_settings.max_answer_tokens)
+                until_deadline(deltas, deadline=deadline, seconds=self._llm_settings.answer_timeout)
             )
-        body = _final_text(text, prompt.language, prompt.kept, prompt.omitted)
-        footer = sources_footer(client, cited(text, prompt.notes_shown), recalled.hits, prompt.language)
-        if not recalled.available:
-            body += "\n\n" + t("memory_unavailable", prompt.language)
-        reply.finish(f"{body}\n\n{footer}" if footer else body)
+            body = _final_text(text, prompt.language, prompt.kept, prompt.omitted)
+            footer = sources_footer(client, cited(text, prompt.notes_shown), recalled.hits, prompt.language)
+            if not recalled.available:
+                body += "\n\n" + t("memory_unavailable", prompt.language)
+            reply.finish(f"{body}\n\n{footer}" if footer else body)
+
+        self._queue(
+            mention, language, reply, lambda: self._guarded(mention, language, reply, generate), deadline
+        )
+
+    def _queue(
+        self,
+        mention: Mention,
+        language: Language,
+        reply: ThreadReply,
+        work: Callable[[], None],
+        deadline: float,
+    ) -> None:
+        """Wait for the model in the channel's lane (see `LLMGate`), telling the asker their place."""
+        waiting, seconds = self._gate.waiting, self._llm_settings.answer_timeout
+        if waiting >= self._llm_settings.queue_limit:
+            _finish_quietly(reply, t("llm_busy", language, detail=f"{waiting} questions are already waiting"))
+            return
+        self._gate.submit(
+            mention.channel,
+            work,
+            on_wait=lambda position: reply.show(t("queued", language, position=position), force=True),
+            deadline=deadline,
+            on_expire=lambda: _finish_quietly(
+                reply, t("llm_busy", language, detail=f"no turn within {seconds:g} s")
+            ),
+        )
 
 
 def _author(msg: dict[str, Any], bot_user_id: str, name: Any) -> str:

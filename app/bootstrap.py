@@ -14,21 +14,25 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from app.answers import MentionAnswerer
 from app.bolt_app import build_app, make_web_client
+from app.delivery import DeliveryGuard
 from app.digests import build_digests
 from app.followups import Followups
 from app.ingest import MessageIngestor
 from app.llm_gate import LLMGate
+from app.rate_limit import UserRateLimit
+from app.recovery import JournaledAnswerer
 from app.services import Services
 from app.settings import Settings
 from memory.db import create_db_engine, upgrade
 from memory.directory import DirectoryStore
 from memory.embeddings import make_embedder
 from memory.embeddings.base import Embedder
+from memory.errors import VectorStoreUnavailable
 from memory.indexer import Indexer
 from memory.job_runner import JobRunner
 from memory.jobs import JobQueue
+from memory.journal import DeliveryJournal
 from memory.policies import PolicyStore
 from memory.redaction import DEFAULT_PATTERNS, Redactor
 from memory.retrieval import Recaller
@@ -152,12 +156,16 @@ def build_services(
     """Open (and migrate) the database and create every service."""
     store = open_store(settings)
     store.forget_events_before(datetime.now(UTC) - EVENT_DEDUPE_WINDOW)
+    journal = DeliveryJournal(store.engine)
+    journal.forget_events_before(datetime.now(UTC) - EVENT_DEDUPE_WINDOW)
+    journal.forget_mentions_before(datetime.now(UTC) - EVENT_DEDUPE_WINDOW)
     llm = llm or make_llm_client(settings.llm)
     memory = build_memory(settings, store, embedder=embedder)
     worker = IndexWorker(memory.indexer)
     memory.set_pending_callback(worker.notify)
     gate = LLMGate(settings.llm.concurrency)
-    mentions = MentionAnswerer(
+    mentions = JournaledAnswerer(
+        journal=journal,
         memory=memory,
         llm=llm,
         llm_settings=settings.llm,
@@ -166,6 +174,7 @@ def build_services(
         memory_settings=settings.memory,
         gate=gate,
         clock=clock,
+        rate_limit=UserRateLimit(settings.slack.user_rate_limit_per_minute),
     )
     summaries = build_summaries(settings, memory, llm=llm)
     summaries.worker.on_written = worker.notify  # new summaries get indexed promptly
@@ -206,7 +215,10 @@ class Bot:
             raise StartupError("Kiok cannot start:\n  - " + "\n  - ".join(problems))
         assert settings.slack.app_token is not None
         self.services = build_services(settings, llm=llm, embedder=embedder, clock=clock)
-        self.services.memory.indexer.ensure_index()  # a model change without `kiok reindex` stops here
+        try:
+            self.services.memory.indexer.ensure_index()  # a model change without `kiok reindex` stops here
+        except VectorStoreUnavailable as exc:  # the index is derived: answer from threads until it is back
+            log.error("vector index unavailable, answers use the thread only: %s", exc)
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
             lambda: self.services.memory.apply_retention(self._clock()),
@@ -227,16 +239,21 @@ class Bot:
             max_instances=1,
         )
         self.client = client or make_web_client(settings)
+        self.delivery = DeliveryGuard(self.services, self.client)
         try:
-            self.app = build_app(self.services, self.client)
+            self.app = build_app(self.services, self.client, on_event=self.delivery.on_event)
         except BoltError as exc:
             raise StartupError(
                 f"Slack rejected the bot token ({exc}). Check KIOK_SLACK__BOT_TOKEN and that the app is "
                 f"installed to the workspace; `kiok doctor` checks every setting."
             ) from None
         self._handler = SocketModeHandler(
-            self.app, settings.slack.app_token.get_secret_value(), web_client=self.client
+            self.app,
+            settings.slack.app_token.get_secret_value(),
+            web_client=self.client,
+            ping_interval=settings.slack.socket_ping_interval,
         )
+        self.delivery.bind(self.app, self._handler.client)  # before connecting: notes unfinished work
 
     def _plan_summaries(self) -> None:
         queued = self.services.summaries.planner.plan(now=self._clock())
@@ -249,6 +266,7 @@ class Bot:
         self.services.digests.start(self.client)
         if self.services.settings.summary.workers:
             self.services.summaries.runner.start()
+        self.delivery.start()
         try:
             self._handler.connect()
         except SlackApiError as exc:
@@ -260,6 +278,7 @@ class Bot:
 
     def stop(self) -> None:
         self._handler.close()
+        self.delivery.stop()
         self.services.digests.shutdown()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

@@ -1,11 +1,18 @@
-"""`kiok` admin commands: channel memory policy (sharing, retention) and user opt-out."""
+"""`kiok` admin commands: channel memory policy (sharing, retention), user opt-out, and re-applying secret
+redaction to messages stored before it (or a new pattern) existed."""
 
-from typing import Annotated
+from collections import Counter
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli import cli, load_settings
-from app.cli_memory import _fail, _memory, resolve_channel, resolve_team
+from app.cli_memory import _fail, _index, _memory, resolve_channel, resolve_team
+
+if TYPE_CHECKING:
+    from memory.service import MemoryService
+
+REDACT_BATCH = 1000
 
 
 @cli.command()
@@ -69,3 +76,57 @@ def optin(
     with _memory(settings) as memory:
         memory.opt_in(resolve_team(memory, team), user)
     typer.echo(f"{user} opted in: their new messages will be remembered.")
+
+
+@cli.command("redact-existing")
+def redact_existing(
+    team: Annotated[str | None, typer.Option(help="Workspace id (default: all).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would change.")] = False,
+) -> None:
+    """Redact secrets in messages stored before redaction shipped (or before a new pattern), and re-index
+    the changed ones so no old vector payload keeps a secret."""
+    settings = load_settings()
+    with _memory(settings) as memory:
+        scanned, kinds = redact_stored(memory, team_id=team, dry_run=dry_run)
+        indexed = 0 if dry_run else _index(memory, team)
+    found = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) or "no secrets"
+    verb = "would change" if dry_run else "changed"
+    typer.echo(f"Scanned {scanned} messages: {found}; {verb} {kinds.total()} secrets; re-indexed {indexed}.")
+
+
+def redact_stored(
+    memory: "MemoryService", *, team_id: str | None = None, dry_run: bool = False
+) -> tuple[int, Counter[str]]:
+    """Apply `memory.redactor` to every stored, undeleted message; returns (messages scanned, secrets
+    found by kind). Changed messages are written back through the store, which queues them for re-index."""
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from memory.models import Message
+    from memory.records import MessageRecord
+
+    scanned, kinds, after = 0, Counter[str](), 0
+    while True:
+        query = select(Message).where(Message.id > after, Message.deleted_at.is_(None)).order_by(Message.id)
+        if team_id:
+            query = query.where(Message.team_id == team_id)
+        with memory.store.engine.connect() as conn:
+            rows = conn.execute(query.limit(REDACT_BATCH)).mappings().all()
+        if not rows:
+            return scanned, kinds
+        after, scanned = rows[-1]["id"], scanned + len(rows)
+        changed = []
+        for row in rows:
+            result = memory.redactor.redact(row["text"] or "")
+            if result.found:
+                kinds.update(result.found)
+                record = MessageRecord(
+                    **{k: row[k] for k in ("team_id", "channel_id", "ts", "user_id", "thread_ts", "bot_id")},
+                    text=row["text"],
+                    subtype=row["subtype"],
+                    edited_ts=row["edited_ts"],
+                )
+                changed.append(replace(record, text=result.text))
+        if changed and not dry_run:
+            memory.store.upsert_messages(changed)

@@ -115,6 +115,8 @@ def import_cmd(
         indexed = _index(memory, summary.team_id)
     for name, reason in summary.skipped:
         typer.echo(f"skipped {name}: {reason}", err=True)
+    for name, reason in summary.ignored:
+        typer.echo(f"imported {name} partly: {reason}", err=True)
     typer.echo(
         f"Imported workspace {summary.team_id}: {summary.channels} channels, {summary.messages} messages "
         f"({summary.new_messages} new or changed), {summary.threads} threads, {summary.users} users; "

@@ -34,7 +34,7 @@ def summarize(
         team_id = resolve_team(memory, team)
         channel_id = resolve_channel(memory, team_id, channel) if channel else None
         summaries = build_summaries(settings, memory)
-        queued = summaries.planner.plan(channel_id=channel_id, since=_since(since))
+        queued = summaries.planner.plan(channel_id=channel_id, since=_since(since), flush=True)
         typer.echo(f"Queued {queued} summarization jobs.")
         if wait:
             done = summaries.runner.run_pending()

@@ -8,11 +8,15 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, select
 
 from app.bolt_app import make_web_client
 from app.settings import Settings
 from memory.db import create_db_engine, current_revision, head_revision
-from memory.errors import StoreError
+from memory.errors import StoreError, VectorStoreUnavailable
+from memory.models import Message
+from memory.vectors import make_vector_store
+from memory.vectors.edge import EdgeVectorStore
 from summarizer.errors import LLMError
 from summarizer.llm import make_llm_client
 
@@ -116,11 +120,57 @@ def _data_dir(settings: Settings) -> list[Check]:
     return [Check("data directory", True, str(path))]
 
 
+def _vector_index(settings: Settings) -> list[Check]:
+    """The embedded index opens and holds at least every message SQL marks as indexed."""
+    if settings.vector.backend != "embedded":
+        return []
+    name = "vector index"
+    engine = create_db_engine(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            indexed = int(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(Message)
+                    .where(Message.index_hash.is_not(None), Message.deleted_at.is_(None))
+                )
+                or 0
+            )
+    except Exception:
+        return []  # the database check says why
+    finally:
+        engine.dispose()
+    vectors = make_vector_store(settings.vector, data_dir=settings.data_dir)
+    assert isinstance(vectors, EdgeVectorStore)
+    try:
+        meta = vectors.stored_meta()
+        if meta is not None:
+            vectors.ensure(dimension=meta.dimension, model_id=meta.model_id)
+        points = vectors.count() if meta is not None else 0
+    except VectorStoreUnavailable as exc:
+        if "in use by another process" in str(exc):
+            return [Check(name, True, "held by the running Kiok (stop it to check the index)")]
+        return [Check(name, False, f"{exc} Run `kiok reindex` to rebuild it from the database.")]
+    finally:
+        vectors.close()
+    if points < indexed:
+        return [
+            Check(
+                name,
+                False,
+                f"{vectors.path} holds {points} points but the database marks {indexed} messages indexed "
+                "(the index was deleted or damaged): run `kiok reindex` to rebuild it from the database",
+            )
+        ]
+    return [Check(name, True, f"{points} points for {indexed} indexed messages")]
+
+
 _CHECKS: list[tuple[str, Callable[[Settings], list[Check]]]] = [
     ("slack", _slack),
     ("llm", _llm),
     ("database", _database),
     ("data directory", _data_dir),
+    ("vector index", _vector_index),
 ]
 
 __all__ = ["Check", "run_checks"]

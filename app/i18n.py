@@ -3,11 +3,11 @@
 Strings live in app/strings/<surface>.py; keys are unique across them (a test checks both languages).
 """
 
-from app.strings import answers, commands, digests
+from app.strings import answers, commands, digests, recovery
 from summarizer.language import Language
 
 STRINGS: dict[str, dict[Language, str]] = {}
-for _module in (answers, commands, digests):
+for _module in (answers, commands, digests, recovery):
     _clash = STRINGS.keys() & _module.STRINGS.keys()
     if _clash:
         raise RuntimeError(f"duplicate string keys in {_module.__name__}: {sorted(_clash)}")

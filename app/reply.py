@@ -2,12 +2,25 @@
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from app.slack_text import MESSAGE_TEXT_LIMIT, split_message
 
 CURSOR = " ▍"
+
+
+@dataclass(frozen=True)
+class ReplyHooks:
+    """How the delivery journal follows a reply: the ts to reuse after a restart, and callbacks once the
+    placeholder exists, once the model starts answering and once the final text is in place."""
+
+    resume_ts: str | None = None
+    on_posted: Callable[[str], None] | None = None
+    on_finished: Callable[[], None] | None = None
+    on_streaming: Callable[[], None] | None = None  # the model's first piece arrived
 
 
 class ThreadReply:
@@ -25,8 +38,10 @@ class ThreadReply:
         thread_ts: str,
         interval: float,
         clock: Callable[[], float] = time.monotonic,
+        hooks: "ReplyHooks | None" = None,
     ) -> None:
         self._client, self._channel, self._thread_ts = client, channel, thread_ts
+        self._hooks = hooks or ReplyHooks()
         self._interval, self._clock = interval, clock
         self._last_edit = float("-inf")
         self._shown = ""
@@ -35,10 +50,21 @@ class ThreadReply:
         self.streamed = ""  # what the model produced so far, kept when the stream fails midway
 
     def start(self, text: str) -> str:
-        """Post the placeholder; returns its ts."""
-        resp = self._client.chat_postMessage(channel=self._channel, thread_ts=self._thread_ts, text=text)
-        self.ts = str(resp["ts"])
-        self._shown = text
+        """Post the placeholder (or take over `hooks.resume_ts`, Kiok's reply cut off by a restart); returns
+        its ts."""
+        resume = self._hooks.resume_ts
+        if resume is not None:
+            try:
+                self.ts = resume
+                self._edit(text)
+            except SlackApiError:  # that reply is gone: post a new one
+                self.ts = None
+        if self.ts is None:
+            resp = self._client.chat_postMessage(channel=self._channel, thread_ts=self._thread_ts, text=text)
+            self.ts = str(resp["ts"])
+            self._shown = text
+        if self._hooks.on_posted is not None:
+            self._hooks.on_posted(self.ts)
         return self.ts
 
     def show(self, text: str, *, force: bool = False) -> None:
@@ -51,7 +77,9 @@ class ThreadReply:
     def stream(self, deltas: Iterable[str]) -> str:
         """Show the answer growing as `deltas` arrive; returns the whole text (not yet finished)."""
         self.streamed = ""
-        for delta in deltas:
+        for n, delta in enumerate(deltas):
+            if n == 0 and self._hooks.on_streaming is not None:
+                self._hooks.on_streaming()
             self.streamed += delta
             if self.streamed.strip():
                 self.show(self.streamed[: MESSAGE_TEXT_LIMIT - len(CURSOR)] + CURSOR)
@@ -65,6 +93,8 @@ class ThreadReply:
         for chunk in chunks[1:]:
             resp = self._client.chat_postMessage(channel=self._channel, thread_ts=self._thread_ts, text=chunk)
             posted.append(str(resp["ts"]))
+        if self._hooks.on_finished is not None:
+            self._hooks.on_finished()
         return posted
 
     def _edit(self, text: str) -> None:
@@ -75,4 +105,4 @@ class ThreadReply:
         self.edits += 1
 
 
-__all__ = ["ThreadReply"]
+__all__ = ["ReplyHooks", "ThreadReply"]

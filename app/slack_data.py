@@ -1,6 +1,7 @@
 """Translate between Slack's API shapes and memory records; read threads and users from Slack."""
 
 import logging
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -16,26 +17,60 @@ IGNORED_SUBTYPES = {"channel_join", "channel_leave", "channel_topic", "channel_p
 
 
 def message_record(team_id: str, channel_id: str, msg: dict[str, Any]) -> MessageRecord | None:
-    """The record for a Slack message dict, or None for membership/topic noise."""
-    subtype = msg.get("subtype") or ""
-    if subtype in IGNORED_SUBTYPES or "ts" not in msg:
+    """The record for a Slack message dict, or None for membership/topic noise and for a message without
+    a usable ts. Malformed fields (wrong types, NUL, lone surrogates) are cleaned, never stored as is."""
+    subtype = _field(msg, "subtype")
+    ts = slack_ts(msg.get("ts"))
+    if subtype in IGNORED_SUBTYPES or ts is None:
         return None
-    text = msg.get("text") or ""
-    files = [f.get("title") or f.get("name") or "" for f in msg.get("files") or []]
-    if files:
+    text = clean_text(msg.get("text"))
+    found = msg.get("files")
+    found = found if isinstance(found, list) else []
+    files = [clean_text(f.get("title") or f.get("name")) for f in found if isinstance(f, dict)]
+    if any(files):
         text = (text + "\n" if text else "") + "[files: " + ", ".join(f for f in files if f) + "]"
-    thread_ts = msg.get("thread_ts")
+    edited = msg.get("edited")
     return MessageRecord(
         team_id=team_id,
         channel_id=channel_id,
-        ts=str(msg["ts"]),
+        ts=ts,
         text=text,
-        user_id=msg.get("user") or "",
-        thread_ts=str(thread_ts) if thread_ts else None,
-        bot_id=msg.get("bot_id") or "",
+        user_id=_field(msg, "user"),
+        thread_ts=slack_ts(msg.get("thread_ts")),
+        bot_id=_field(msg, "bot_id"),
         subtype=subtype,
-        edited_ts=(msg.get("edited") or {}).get("ts"),
+        edited_ts=slack_ts(edited.get("ts")) if isinstance(edited, dict) else None,
     )
+
+
+_TS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,32}")  # ids are VARCHAR(32) in SQL
+
+
+def slack_ts(value: object) -> str | None:
+    """A Slack timestamp (`1700000000.000100`) as text, or None when `value` is not one."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = str(value)
+    return text if _TS.fullmatch(text) else None
+
+
+def _field(msg: dict[str, Any], key: str) -> str:
+    """An id-like field (user, bot_id, subtype); anything that is not one is dropped."""
+    value = msg.get(key)
+    return value if isinstance(value, str) and _ID.fullmatch(value) else ""
+
+
+def clean_text(value: object) -> str:
+    """Text fit for SQL, the index and the model: NUL removed, lone surrogates replaced, non-text dropped."""
+    if not isinstance(value, str):
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else ""
+    text = value.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+    return text
 
 
 def fetch_thread(
@@ -85,4 +120,4 @@ class UserDirectory:
         return user
 
 
-__all__ = ["UserDirectory", "fetch_thread", "message_record"]
+__all__ = ["UserDirectory", "clean_text", "fetch_thread", "message_record", "slack_ts"]

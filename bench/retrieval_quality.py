@@ -5,6 +5,11 @@ language, evidence in the other) apart. Each embedder gets a fresh memory servic
 Qdrant engine in a temporary directory).
 
     .venv/bin/python -m bench.retrieval_quality --embedders minilm,use
+    .venv/bin/python -m bench.retrieval_quality --embedders use --modes hybrid --summaries extractive
+
+With --summaries, the workspace is then summarized (episodes and items indexed beside the messages) and
+hybrid recall measured again: once letting a summary hit count for its source messages (as recall shows
+them, with links), once counting only message hits (do summaries crowd evidence out of the top k?).
 """
 
 import argparse
@@ -62,9 +67,10 @@ def ranked_sources(hits: list[RecallHit]) -> list[set[str]]:
 
 
 def evaluate(
-    memory: MemoryService, ws: Workspace, modes: tuple[SearchMode, ...], k: int
+    memory: MemoryService, ws: Workspace, modes: tuple[SearchMode, ...], k: int, *, strict: bool = False
 ) -> tuple[dict[str, dict[str, Scores]], dict[str, list[Question]]]:
-    """Scores per mode per group; and, per mode, the same-language questions it missed at 10."""
+    """Scores per mode per group; and, per mode, the same-language questions it missed at 10. `strict`:
+    only message hits count (a summary hit takes a slot but proves nothing)."""
     table: dict[str, dict[str, Scores]] = {m: defaultdict(Scores) for m in modes}
     misses: dict[str, list[Question]] = defaultdict(list)
     replies = {(m.channel, m.ts) for m in ws.messages if m.thread_ts and m.thread_ts != m.ts}
@@ -76,7 +82,10 @@ def evaluate(
                 recall = memory.recall  # the product's path: MemoryService.recall is hybrid
             else:
                 recall = lambda rq, mode=mode: memory.recaller.recall(rq, mode=mode)  # noqa: E731
-            ranked = ranked_sources(recall(query))
+            hits = recall(query)
+            ranked = ranked_sources(hits)
+            if strict:
+                ranked = [r if h.kind == "message" else set() for h, r in zip(hits, ranked, strict=True)]
             for g in groups(q, replies):
                 table[mode][g].add(q.evidence, ranked)
             if not any(hit & set(q.evidence) for hit in ranked[:10]):
@@ -117,8 +126,45 @@ def markdown(name: str, table: dict[str, dict[str, Scores]], ws: Workspace) -> s
     return "\n".join(out)
 
 
+def summarize_all(memory: MemoryService, ws: Workspace, name: str, how: str, recall: dict[str, int]) -> str:
+    """Summarize the whole workspace as `kiok summarize --wait` would (threads, days, then weeks) with the
+    deterministic extractive model or the OpenAI-compatible server at `how`, and index the summaries."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.bootstrap import build_summaries
+    from bench.common import settings_for
+    from bench.summarizer_cost import ExtractiveModel
+    from summarizer.config import LLMSettings
+    from summarizer.llm import make_llm_client
+    from summarizer.llm.base import LLMClient
+
+    llm: LLMClient
+    if how == "extractive":
+        llm, described = ExtractiveModel(8192, 0), "the deterministic extractive model"
+    else:
+        settings = LLMSettings(
+            provider="openai", base_url=how, model="local", context_window=2048, idle_timeout=300
+        )  # type: ignore[call-arg]
+        llm, described = make_llm_client(settings), f"the model at {how}"
+    pipeline = build_summaries(
+        settings_for(Path(memory.store.engine.url.database or ".").parent, name, recall), memory, llm=llm
+    )
+    later = datetime.fromtimestamp(max(float(m.ts) for m in ws.messages), UTC) + timedelta(days=8)
+    for _ in range(3):  # segments, then the weeks built on them
+        pipeline.planner.plan(now=later, flush=True)
+        pipeline.runner.run_pending()
+    memory.indexer.index_pending()
+    return described
+
+
 def run_embedder(
-    name: str, ws: Workspace, modes: tuple[SearchMode, ...], k: int, show: int, recall: dict[str, int]
+    name: str,
+    ws: Workspace,
+    modes: tuple[SearchMode, ...],
+    k: int,
+    show: int,
+    recall: dict[str, int],
+    summaries: str = "none",
 ) -> str:
     embedder, load_s = load_embedder(name)
     with tempfile.TemporaryDirectory(prefix=f"kiok-quality-{name}-") as tmp:
@@ -138,6 +184,19 @@ def run_embedder(
             n = len(ws.questions) * len(modes)
             print(f"[{name}] {n} recalls in {t_eval.seconds:.1f} s ({t_eval.seconds / n * 1e3:.1f} ms each)")
             print_table(name, table, ws)
+            if summaries != "none":
+                with timed() as t_sum:
+                    described = summarize_all(memory, ws, name, summaries, recall)
+                print(
+                    f"\n[{name}] summarized with {described} in {t_sum.seconds:.1f} s, indexed with messages"
+                )
+                with_summaries, _ = evaluate(memory, ws, modes[:1], k)
+                strict, _ = evaluate(memory, ws, modes[:1], k, strict=True)
+                print_table(f"{name} messages only", {m: table[m] for m in modes[:1]}, ws)
+                print_table(
+                    f"{name} + summaries (a summary hit counts for its source messages)", with_summaries, ws
+                )
+                print_table(f"{name} + summaries (only message hits count)", strict, ws)
             for mode in modes[:1]:
                 same = [q for q in misses[mode] if not q.cross]
                 print(
@@ -162,6 +221,12 @@ def main() -> None:
     parser.add_argument("--rrf-k", type=int, default=0, help="override MemorySettings.rrf_k (0: default)")
     parser.add_argument("--candidates", type=int, default=0, help="override MemorySettings.candidates")
     parser.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
+    parser.add_argument(
+        "--summaries",
+        default="none",
+        help="also measure with summaries indexed beside the messages: 'extractive' (deterministic stand-in "
+        "model) or the URL of an OpenAI-compatible server",
+    )
     args = parser.parse_args()
     modes: tuple[SearchMode, ...] = tuple(args.modes.split(","))  # type: ignore[assignment]
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
@@ -171,7 +236,10 @@ def main() -> None:
     recall = {key: value for key, value in (("rrf_k", args.rrf_k), ("candidates", args.candidates)) if value}
     if recall:
         print(f"recall settings changed from the defaults: {recall}")
-    tables = [run_embedder(e, ws, modes, args.k, args.show_misses, recall) for e in args.embedders.split(",")]
+    tables = [
+        run_embedder(e, ws, modes, args.k, args.show_misses, recall, args.summaries)
+        for e in args.embedders.split(",")
+    ]
     if args.markdown:
         print("\n" + "\n\n".join(tables))
     print(f"\ntotal {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f}")

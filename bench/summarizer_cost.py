@@ -1,50 +1,51 @@
-"""Summarization cost and accuracy on the synthetic workspace.
+"""Summarization cost, freshness and accuracy on the synthetic workspace, replayed in simulated time.
 
-(a) LLM input tokens per ingested message token for a 30-day channel (target <= 1.5). The default model is
-    a *null model*: an in-process LLMClient that answers every request with a minimal valid JSON object at
-    once. Input cost is decided by Kiok's prompts and chunking, not by the model, so it is measured
-    exactly; output cost is not (a real model writes more).
-(b) With --llm-url (an OpenAI-compatible server, e.g. llama.cpp serving Gemma 3 270M), how many planted
-    decisions, owners and due dates come out right in the decision list and brief, superseded ones marked.
+Messages arrive in timestamp order; every `--tick-minutes` of simulated time the planner runs (as the
+bot's scheduler does) and the queued jobs run, until a week after the last message. So batches form
+exactly as they would live: when a channel's ready text reaches `batch_min_tokens` or its oldest ready
+segment has waited `batch_max_wait_hours`.
+
+(a) LLM input tokens per ingested message token (target <= 1.5), every call counted (batches, their
+    repairs and merges, week roll-ups; the brief is rendered by code). The default model is a *null
+    model*: an in-process LLMClient that answers at once with a schema-valid object. Input cost is decided
+    by Kiok's prompts and batching, so it is measured exactly, except that week roll-ups read the
+    episode summaries the model wrote: the null model writes `--summary-words` words per segment.
+(b) Freshness: hours from a segment's last message to its episode being stored (p50, p95, max).
+(c) With --llm-url (an OpenAI-compatible server, e.g. llama.cpp serving Gemma 3 270M), the same with a
+    real model, and how many planted decisions, owners and due dates come out right.
 
     .venv/bin/python -m bench.summarizer_cost --days 30 --per-day 40
-    .venv/bin/python -m bench.summarizer_cost --days 10 --per-day 20 --llm-url http://127.0.0.1:18080/v1
+    .venv/bin/python -m bench.summarizer_cost --days 5 --per-day 15 --llm-url http://127.0.0.1:18080/v1
 """
 
 import argparse
 import json
+import re
+import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import load_embedder, load_workspace, open_memory, settings_for
+from bench.common import load_directory, load_embedder, open_memory, percentile, record, settings_for
 from bench.workspace import Workspace, generate
 from summarizer.config import LLMSettings
 from summarizer.llm import make_llm_client
 from summarizer.llm.base import ChatMessage, ChatResult, LLMClient, ModelInfo
+from summarizer.schemas import batch_segment_ids
 from summarizer.tokens import estimate_tokens
 
-NULL_JSON = json.dumps(
-    {
-        "summary": "ok",
-        "decisions": [],
-        "action_items": [],
-        "open_questions": [],
-        "facts": [],
-        "conventions": [],
-        "answered_questions": [],
-    }
-)
+FILLER = ("the", "team", "discussed", "the", "release", "plan", "and", "agreed", "on", "owners", "dates")
 
 
 class NullModel(LLMClient):
-    """Answers instantly with the smallest valid answer; counts what it was sent (for input-cost runs)."""
+    """Answers instantly with the smallest valid answer (a `words`-word summary per segment)."""
 
-    def __init__(self, context: int) -> None:
-        self.context, self.calls, self.input_tokens = context, 0, 0
+    def __init__(self, context: int, words: int) -> None:
+        self.context, self.words = context, words
 
     def chat(
         self,
@@ -54,10 +55,19 @@ class NullModel(LLMClient):
         temperature: float | None = None,
         json_schema: dict[str, Any] | None = None,
     ) -> ChatResult:
-        self.calls += 1
-        sent = sum(estimate_tokens(m.content) for m in messages)
-        self.input_tokens += sent
-        return ChatResult(NULL_JSON if json_schema else "ok", sent, estimate_tokens(NULL_JSON))
+        summary = " ".join(FILLER[i % len(FILLER)] for i in range(self.words)) + "."
+        if json_schema is None:
+            text = summary
+        else:
+            ids = batch_segment_ids(json_schema) if "segments" in json_schema.get("properties", {}) else []
+            text = json.dumps(
+                {
+                    "summary": summary,
+                    "overview": summary,
+                    "segments": [{"id": i, "summary": summary} for i in ids],
+                }
+            )
+        return ChatResult(text, sum(estimate_tokens(m.content) for m in messages), estimate_tokens(text))
 
     def stream_chat(
         self,
@@ -72,6 +82,97 @@ class NullModel(LLMClient):
         return ModelInfo("null", self.context)
 
 
+class ExtractiveModel(NullModel):
+    """A deterministic stand-in for a capable model (retrieval benchmarks): each segment is summarized
+    by its first message, decisions are lines that say "decid…/결정/확정", tasks lines that say "action
+    item/will/맡기로", owned by their author. No model, but summaries that carry the channel's words."""
+
+    LINE = re.compile(r"^(\d+)\. ([^:]+): (.*)$", re.M)
+    DECISION = re.compile(r"decid|decision|결정|확정", re.I)
+    TASK = re.compile(r"action item|\bwill\b|맡기로|하기로", re.I)
+
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> ChatResult:
+        user = messages[-1].content
+        sent = sum(estimate_tokens(m.content) for m in messages)
+        if json_schema is None or "segments" not in json_schema.get("properties", {}):
+            text = " ".join(user.split()[:40])
+            return ChatResult(text, sent, estimate_tokens(text))
+        body = user.split("<messages>\n", 1)[-1]
+        blocks = re.split(r"^\[(S\d+)[^\]]*\]\n", body, flags=re.M)[1:]
+        firsts = {}
+        for sid, block in zip(blocks[::2], blocks[1::2], strict=True):
+            line = self.LINE.search(block)
+            firsts[sid] = " ".join(line.group(3).split()[:25]) if line else ""
+        lines = self.LINE.findall(body)
+        answer = {
+            "segments": [{"id": i, "summary": firsts.get(i, "")} for i in batch_segment_ids(json_schema)],
+            "overview": " ".join(list(firsts.values())[:2])[:300],
+            "decisions": [
+                {"text": t[:200], "source": [int(n)]} for n, _, t in lines if self.DECISION.search(t)
+            ],
+            "action_items": [
+                {"text": t[:200], "owner": who, "source": [int(n)]}
+                for n, who, t in lines
+                if self.TASK.search(t)
+            ],
+        }
+        text = json.dumps(answer, ensure_ascii=False)
+        return ChatResult(text, sent, estimate_tokens(text))
+
+
+class Counting(LLMClient):
+    """Counts every call and its input: our estimate of what was sent, and what the server reported."""
+
+    def __init__(self, inner: LLMClient, *, log: bool = False) -> None:
+        self.inner, self.calls, self.sent, self.reported, self.seconds = inner, 0, 0, 0, 0.0
+        self.log = log
+
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> ChatResult:
+        started = time.perf_counter()
+        result = self.inner.chat(
+            messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema
+        )
+        self.seconds += time.perf_counter() - started
+        self.calls += 1
+        sent = sum(estimate_tokens(m.content) for m in messages)
+        self.sent += sent
+        self.reported += result.prompt_tokens
+        if self.log:  # progress of slow real-model runs, one line per call
+            print(
+                f"call {self.calls}: {sent} tokens sent ({result.prompt_tokens} reported), "
+                f"{result.completion_tokens} out, {time.perf_counter() - started:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        return result
+
+    def stream_chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> Iterator[str]:
+        return self.inner.stream_chat(messages, max_tokens=max_tokens, temperature=temperature)
+
+    def model_info(self) -> ModelInfo:
+        return self.inner.model_info()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,18 +180,46 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--per-day", type=int, default=40)
     parser.add_argument("--context", type=int, default=8192, help="null model's context window")
+    parser.add_argument("--summary-words", type=int, default=15, help="null model: words per segment summary")
+    parser.add_argument("--tick-minutes", type=int, default=60, help="simulated time between planner runs")
+    parser.add_argument(
+        "--min-tokens", type=int, help="KIOK_SUMMARY__BATCH_MIN_TOKENS (default: the setting's)"
+    )
+    parser.add_argument("--max-wait-hours", type=float, help="KIOK_SUMMARY__BATCH_MAX_WAIT_HOURS")
+    parser.add_argument("--live-items", type=int, help="KIOK_SUMMARY__LIVE_ITEMS")
+    parser.add_argument("--max-output", type=int, help="KIOK_SUMMARY__MAX_OUTPUT_TOKENS")
     parser.add_argument("--llm-url", help="OpenAI-compatible server for a real-model run")
+    parser.add_argument("--channel", help="keep only this channel's messages (short real-model runs)")
     parser.add_argument("--context-window", type=int, default=2048, help="the real model's window")
     args = parser.parse_args()
 
     ws = generate(days=args.days, per_day=args.per_day)
+    if args.channel:
+        kept = {c.id for c in ws.channels if c.name == args.channel}
+        if not kept:
+            raise SystemExit(
+                f"no channel {args.channel!r}: {', '.join(c.name for c in ws.channels if c.name)}"
+            )
+        ws.messages = [m for m in ws.messages if m.channel in kept]
+        ws.questions = [q for q in ws.questions if q.channel in kept]
     embedder, _ = load_embedder("use")
+    overrides = {
+        name: value
+        for name, value in (
+            ("batch_min_tokens", args.min_tokens),
+            ("batch_max_wait_hours", args.max_wait_hours),
+            ("live_items", args.live_items),
+            ("max_output_tokens", args.max_output),
+        )
+        if value is not None
+    }
     with tempfile.TemporaryDirectory() as tmp:
         memory = open_memory(Path(tmp), "use", embedder)
-        load_workspace(memory, ws)
-        llm: LLMClient
+        base = settings_for(Path(tmp), "use")
+        settings = base.model_copy(update={"summary": base.summary.model_copy(update=overrides)})
+        inner: LLMClient
         if args.llm_url:
-            llm = make_llm_client(
+            inner = make_llm_client(
                 LLMSettings(
                     provider="openai",
                     base_url=args.llm_url,
@@ -100,39 +229,91 @@ def main() -> None:
                 )
             )
         else:
-            llm = NullModel(args.context)
-        report(ws, memory, llm, settings_for(Path(tmp), "use"))
+            inner = NullModel(args.context, args.summary_words)
+        shown = {"batch_min_tokens", "batch_max_wait_hours", "live_items", "max_output_tokens"}
+        print(f"settings: {settings.summary.model_dump(include=shown)}")
+        llm = Counting(inner, log=bool(args.llm_url))
+        report(ws, memory, llm, settings, timedelta(minutes=args.tick_minutes))
 
 
-def report(ws: Workspace, memory: Any, llm: LLMClient, settings: Any) -> None:
+def replay(ws: Workspace, memory: Any, pipeline: Any, tick: timedelta) -> tuple[int, list[float]]:
+    """Ingest in time order and tick the planner; returns jobs run and each episode's lag in hours."""
+    from memory.summaries import SummaryStore
+
+    store = SummaryStore(memory.store.engine)
+    load_directory(memory, ws)
+    pending = sorted(ws.messages, key=lambda m: float(m.ts))
+    now = datetime.fromtimestamp(float(pending[0].ts), UTC)
+    end = datetime.fromtimestamp(float(pending[-1].ts), UTC) + timedelta(days=8)
+    jobs, lags, seen = 0, [], set()
+    while now <= end:
+        arrived = [m for m in pending if float(m.ts) <= now.timestamp()]
+        if arrived:
+            memory.ingest(record(m) for m in arrived)
+            pending = pending[len(arrived) :]
+        pipeline.planner.plan(now=now)
+        ran = pipeline.runner.run_pending()
+        jobs += ran
+        if ran:
+            for ch in ws.channels:
+                for kind in ("thread", "day"):
+                    for e in store.episodes(ws.team, ch.id, kind=kind):
+                        if e.id not in seen:
+                            seen.add(e.id)
+                            lags.append((now.timestamp() - float(e.end_ts)) / 3600)
+        now += tick
+    return jobs, lags
+
+
+def report(ws: Workspace, memory: Any, llm: Counting, settings: Any, tick: timedelta) -> None:
     from app.bootstrap import build_summaries
     from memory.summaries import SummaryStore
 
     pipeline = build_summaries(settings, memory, llm=llm)
-    end = max(float(m.ts) for m in ws.messages)
-    from datetime import UTC, datetime
-
-    now = datetime.fromtimestamp(end, UTC) + timedelta(days=8)
     started = time.perf_counter()
-    jobs = 0
-    for _ in range(3):  # threads and days, then the weeks built on them
-        pipeline.planner.plan(now=now)
-        jobs += pipeline.runner.run_pending()
+    jobs, lags = replay(ws, memory, pipeline, tick)
     seconds = time.perf_counter() - started
     store = SummaryStore(memory.store.engine)
+    by_kind: Counter[str] = Counter()
+    calls: Counter[str] = Counter()
+    with memory.store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        for kind, result in conn.execute(text("SELECT kind, result FROM jobs WHERE state = 'done'")):
+            outcome = json.loads(result or "{}")
+            by_kind[kind] += int(outcome.get("input_tokens", 0))
+            calls[kind] += int(outcome.get("calls", 0))
     print(f"workspace: {ws.summary()}")
     print(f"jobs run: {jobs} in {seconds:.1f} s; queue {pipeline.queue.counts()}")
+    print(f"LLM calls: {llm.calls} taking {llm.seconds:.1f} s")
+    print(
+        "input tokens by job kind: "
+        + ", ".join(f"{k} {v} ({calls[k]} calls)" for k, v in sorted(by_kind.items()))
+    )
+    print(
+        f"LLM input: {llm.sent} tokens estimated as sent"
+        + (f", {llm.reported} reported by the server" if llm.reported else "")
+    )
+    p50, p95, worst = percentile(lags, 50), percentile(lags, 95), max(lags, default=0)
+    print(f"freshness (last message -> episode stored, {len(lags)} episodes): ", end="")
+    print(f"p50 {p50:.1f} h, p95 {p95:.1f} h, max {worst:.1f} h")
     print("| channel | messages | message tokens | LLM input tokens | ratio | LLM output tokens |")
     print("|---|---|---|---|---|---|")
+    total_msg = total_in = 0
     for ch in ws.channels:
         texts = [m.text for m in ws.messages if m.channel == ch.id]
         if not texts:
             continue
         msg_tokens = sum(estimate_tokens(t) for t in texts)
         tokens_in, tokens_out = store.token_totals(ws.team, ch.id)
+        total_msg, total_in = total_msg + msg_tokens, total_in + tokens_in
         ratio = tokens_in / msg_tokens
-        name = ch.name or ch.id
-        print(f"| {name} | {len(texts)} | {msg_tokens} | {tokens_in} | {ratio:.2f} | {tokens_out} |")
+        print(
+            f"| {ch.name or ch.id} | {len(texts)} | {msg_tokens} | {tokens_in} | {ratio:.2f} | {tokens_out} |"
+        )
+    print(f"| **all** | {len(ws.messages)} | {total_msg} | {total_in} | {total_in / total_msg:.2f} | |")
+    if total_in != sum(by_kind.values()):
+        print(f"WARNING: episodes hold {total_in} input tokens but jobs report {sum(by_kind.values())}")
     accuracy(ws, store)
 
 
@@ -155,13 +336,11 @@ def accuracy(ws: Workspace, store: Any) -> None:
         if q.kind == "deadline":
             hit = [i for i in hit if i.due]
         found[q.kind] += bool(hit)
-    totals = {"decision": 0, "reversed": 0, "owner": 0, "deadline": 0}
-    for q in decisions + owners + deadlines:
-        totals[q.kind] += 1
+    totals = Counter(q.kind for q in decisions + owners + deadlines)
     print("| planted | found in decisions / action items |")
     print("|---|---|")
-    for kind, total in totals.items():
-        print(f"| {kind} | {found[kind]} / {total} |")
+    for kind in ("decision", "reversed", "owner", "deadline"):
+        print(f"| {kind} | {found[kind]} / {totals[kind]} |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Database engine creation and schema migrations (Alembic, run programmatically)."""
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from memory import summary_models, surface_models  # noqa: F401  (every table known to Alembic)
+from memory import journal, summary_models, surface_models  # noqa: F401  (every table known to Alembic)
 from memory.errors import DatabaseUnavailable, MigrationRequired
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def create_db_engine(url: str, *, connect_timeout: float = 10.0) -> Engine:
-    """An engine for `url`. SQLite gets WAL and a busy timeout so several threads can write."""
+def create_db_engine(url: str, *, connect_timeout: float = 10.0, restart_wait: float = 30.0) -> Engine:
+    """An engine for `url`. SQLite gets WAL and a busy timeout so several threads can write. A server
+    that was reached once and then refuses connections (restarting) is retried for `restart_wait`
+    seconds before an error, so a database restart delays work instead of failing it; stale pooled
+    connections are replaced (`pool_pre_ping`)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -42,7 +46,31 @@ def create_db_engine(url: str, *, connect_timeout: float = 10.0) -> Engine:
         ) from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine, "do_connect", _RestartWait(restart_wait))
     return engine
+
+
+class _RestartWait:
+    """`do_connect` hook: once a first connection succeeded, failed connects are retried with backoff
+    for up to `seconds` (a restart); before that they fail at once (a wrong URL is reported quickly)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds, self._reached = seconds, False
+
+    def __call__(self, dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        deadline, delay = time.monotonic() + self._seconds, 0.05
+        while True:
+            try:
+                connection = dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError:
+                if not self._reached or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            self._reached = True
+            return connection
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, or_, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.errors import DatabaseUnavailable
@@ -53,6 +53,12 @@ class DirectoryStore:
             return ChannelRecord(row.team_id, row.channel_id, row.name, row.kind, row.is_private)
 
     def upsert_user(self, user: UserRecord) -> None:
+        try:
+            self._upsert_user(user)
+        except IntegrityError:  # two answers resolved the same new user at once: the other row won
+            self._upsert_user(user)
+
+    def _upsert_user(self, user: UserRecord) -> None:
         with self._session() as session:
             row = session.get(User, (user.team_id, user.user_id))
             if row is None:

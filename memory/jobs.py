@@ -96,6 +96,7 @@ class JobQueue:
         lease_seconds: float = 300.0,
         backoff_base: float = 5.0,
         backoff_cap: float = 900.0,
+        defer_cap: float = 120.0,
         clock: Clock = utcnow,
     ) -> None:
         if lease_seconds <= 0:
@@ -104,6 +105,9 @@ class JobQueue:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._lease = timedelta(seconds=lease_seconds)
         self._backoff_base, self._backoff_cap = backoff_base, backoff_cap
+        # A deferral only probes a dependency (one refused connection), so it may come back often: after an
+        # hour-long LLM outage the jobs resume within `defer_cap` seconds, not within another quarter hour.
+        self._defer_cap = min(defer_cap, backoff_cap)
         self._clock = clock
 
     @property
@@ -280,7 +284,7 @@ class JobQueue:
             worker_id,
             state="queued",
             deferrals=JobRow.deferrals + 1,
-            run_after=now + timedelta(seconds=self._backoff(job.attempts)),
+            run_after=now + timedelta(seconds=min(self._defer_cap, self._backoff(job.attempts))),
             lease_owner=None,
             lease_expires=None,
             last_error=error[:MAX_ERROR_CHARS],

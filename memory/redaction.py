@@ -345,6 +345,7 @@ class Redactor:
         """Replace every secret in `text`; overlapping finds merge into one marker."""
         if not text:
             return Redacted(text)
+        text = text.replace("\x00", "").encode("utf-8", "replace").decode()  # NUL, lone surrogates: unusable
         present: set[str] = set()
         if self._gate is not None and self._all_hints is not None:
             lowered = text.lower()

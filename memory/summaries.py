@@ -4,75 +4,27 @@ Writes are idempotent: an episode is unique per (channel, kind, key) and an item
 fingerprint), so a job that runs again after a crash stores nothing twice.
 """
 
-import hashlib
 import json
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import Message
+from memory.models import JobRow, Message
 from memory.records import OWN_REPLY, MessageRecord
 from memory.store import row_to_record
-from memory.summary_models import Brief, Episode, MemoryItem
-
-
-@dataclass(frozen=True)
-class EpisodeRecord:
-    team_id: str
-    channel_id: str
-    kind: str
-    key: str
-    start_ts: str
-    end_ts: str
-    summary: str
-    thread_ts: str | None = None
-    participants: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    structured: bool = True
-    input_tokens: int = 0
-    output_tokens: int = 0
-    model: str = ""
-    id: int = 0
-
-
-@dataclass(frozen=True)
-class ItemRecord:
-    team_id: str
-    channel_id: str
-    kind: str
-    text: str
-    valid_from: str
-    owner: str = ""
-    due: str = ""
-    status: str = "open"
-    valid_to: str | None = None
-    superseded_by: int | None = None
-    sources: tuple[str, ...] = ()
-    episode_id: int = 0
-    id: int = 0
-
-    @property
-    def live(self) -> bool:
-        return self.valid_to is None
-
-
-@dataclass
-class ItemChange:
-    """How an extraction changes an existing item (by id)."""
-
-    item_id: int
-    replaced_by: int | None = None  # index into the new items list
-    status: str | None = None  # "answered" or "done"
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-def fingerprint(kind: str, text: str) -> str:
-    normalized = re.sub(r"\W+", " ", text.lower()).strip()
-    return hashlib.sha256(f"{kind}\0{normalized}".encode()).hexdigest()
+from memory.summary_models import (
+    Brief,
+    Episode,
+    EpisodeRecord,
+    ItemChange,
+    ItemRecord,
+    MemoryItem,
+    episode_record,
+    fingerprint,
+    item_record,
+)
 
 
 class SummaryStore:
@@ -86,9 +38,9 @@ class SummaryStore:
 
     # --- what needs summarizing --------------------------------------------------------------------
 
-    def quiet_threads(self, *, idle_before: float) -> list[tuple[str, str, str, str, str]]:
-        """`(team, channel, thread_ts, first_ts, last_ts)` of thread messages not yet in an episode,
-        for threads whose newest message is older than `idle_before` (Unix seconds)."""
+    def unsummarized_thread_messages(self) -> dict[tuple[str, str, str], list[MessageRecord]]:
+        """Thread messages not yet in an episode of their thread, by (team, channel, thread_ts), oldest
+        first: the batch planner decides which threads are quiet and how much text is waiting."""
         covered = (
             select(func.max(Episode.end_ts))
             .where(
@@ -99,25 +51,61 @@ class SummaryStore:
             )
             .scalar_subquery()
         )
-        query = (
-            select(
-                Message.team_id,
-                Message.channel_id,
-                Message.thread_ts,
-                func.min(Message.ts),
-                func.max(Message.ts),
+        query = select(Message).where(
+            Message.thread_ts.is_not(None),
+            Message.deleted_at.is_(None),
+            Message.subtype != OWN_REPLY,
+            Message.ts > func.coalesce(covered, ""),
+        )
+        found: dict[tuple[str, str, str], list[MessageRecord]] = {}
+        with self._session() as session:
+            for row in session.scalars(query.order_by(Message.ts)):
+                record = row_to_record(row)
+                found.setdefault((record.team_id, record.channel_id, record.thread_ts or ""), []).append(
+                    record
+                )
+        return found
+
+    def pending_job_keys(self, kinds: Sequence[str]) -> list[str]:
+        """Keys of queued or running jobs of these kinds (the planner never queues overlapping work)."""
+        with self._session() as session:
+            query = select(JobRow.key).where(
+                JobRow.kind.in_(list(kinds)), JobRow.state.in_(["queued", "running"])
             )
-            .where(
-                Message.thread_ts.is_not(None),
-                Message.deleted_at.is_(None),
-                Message.subtype != OWN_REPLY,
-                Message.ts > func.coalesce(covered, ""),
+            return list(session.scalars(query))
+
+    def episode_starts(self, kinds: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(team, channel, start_ts) of every episode of these kinds (weeks are planned from them)."""
+        with self._session() as session:
+            query = select(Episode.team_id, Episode.channel_id, Episode.start_ts).where(
+                Episode.kind.in_(list(kinds))
             )
-            .group_by(Message.team_id, Message.channel_id, Message.thread_ts)
+            return [(r[0], r[1], r[2]) for r in session.execute(query)]
+
+    def loose_between(self, team_id: str, channel_id: str, first: str, last: str) -> list[MessageRecord]:
+        """A channel's top-level messages outside threads with first <= ts <= last, oldest first."""
+        query = select(Message).where(
+            Message.team_id == team_id,
+            Message.channel_id == channel_id,
+            Message.thread_ts.is_(None),
+            Message.deleted_at.is_(None),
+            Message.subtype != OWN_REPLY,
+            Message.ts >= first,
+            Message.ts <= last,
         )
         with self._session() as session:
-            rows = session.execute(query).all()
-        return [(r[0], r[1], r[2] or "", r[3], r[4]) for r in rows if float(r[4]) < idle_before]
+            return [row_to_record(r) for r in session.scalars(query.order_by(Message.ts))]
+
+    def existing_keys(self, team_id: str, channel_id: str, kind: str, keys: Sequence[str]) -> set[str]:
+        """Which of these episode keys are already stored."""
+        with self._session() as session:
+            query = select(Episode.key).where(
+                Episode.team_id == team_id,
+                Episode.channel_id == channel_id,
+                Episode.kind == kind,
+                Episode.key.in_(list(keys)),
+            )
+            return set(session.scalars(query))
 
     def thread_messages(
         self, team_id: str, channel_id: str, thread_ts: str, *, after: str = ""
@@ -175,7 +163,7 @@ class SummaryStore:
                 )
                 .order_by(Episode.end_ts)
             )
-            return [_episode(r) for r in rows]
+            return [episode_record(r) for r in rows]
 
     def episode_keys(self, kind: str) -> set[tuple[str, str, str]]:
         with self._session() as session:
@@ -194,39 +182,44 @@ class SummaryStore:
         Returns (episode id, created). An episode whose key exists is left as it was, items included,
         so a job that runs again after a crash stores nothing twice.
         """
+        return self.save_batch([(ep, items)], changes)[0]
+
+    def save_batch(
+        self,
+        episodes: Sequence[tuple[EpisodeRecord, Sequence[ItemRecord]]],
+        changes: Sequence[ItemChange],
+    ) -> list[tuple[int, bool]]:
+        """Store several episodes, each with its items, and the changes those items make, in one
+        transaction. `ItemChange.replaced_by`/`new_index` index the items of all episodes in order.
+
+        Returns (episode id, created) per episode. An episode whose key exists is left as it was, its
+        items with it, and changes that involve them are dropped: a batch that runs again after a crash,
+        or overlaps one that already ran, stores nothing twice.
+        """
+        saved: list[tuple[int, bool]] = []
+        ids: list[int | None] = []
         with self._session() as session:
-            existing = session.scalar(
-                select(Episode.id).where(
-                    Episode.team_id == ep.team_id,
-                    Episode.channel_id == ep.channel_id,
-                    Episode.kind == ep.kind,
-                    Episode.key == ep.key,
+            for ep, items in episodes:
+                existing = session.scalar(
+                    select(Episode.id).where(
+                        Episode.team_id == ep.team_id,
+                        Episode.channel_id == ep.channel_id,
+                        Episode.kind == ep.kind,
+                        Episode.key == ep.key,
+                    )
                 )
-            )
-            if existing is not None:
-                return existing, False
-            row = Episode(
-                team_id=ep.team_id,
-                channel_id=ep.channel_id,
-                kind=ep.kind,
-                key=ep.key,
-                thread_ts=ep.thread_ts,
-                start_ts=ep.start_ts,
-                end_ts=ep.end_ts,
-                summary=ep.summary,
-                participants=json.dumps(list(ep.participants)),
-                sources=json.dumps(list(ep.sources)),
-                structured=ep.structured,
-                input_tokens=ep.input_tokens,
-                output_tokens=ep.output_tokens,
-                model=ep.model,
-            )
-            session.add(row)
-            session.flush()
-            ids = [self._insert_item(session, row.id, item) for item in items]
+                if existing is not None:
+                    saved.append((existing, False))
+                    ids += [None] * len(items)
+                    continue
+                row = _episode_row(ep)
+                session.add(row)
+                session.flush()
+                saved.append((row.id, True))
+                ids += [self._insert_item(session, row.id, item) for item in items]
             for change in changes:
                 self._apply(session, change, ids)
-            return row.id, True
+        return saved
 
     @staticmethod
     def _insert_item(session: Session, episode_id: int, item: ItemRecord) -> int:
@@ -262,12 +255,14 @@ class SummaryStore:
         return row.id
 
     @staticmethod
-    def _apply(session: Session, change: ItemChange, ids: list[int]) -> None:
-        old = session.get(MemoryItem, change.item_id)
+    def _apply(session: Session, change: ItemChange, ids: Sequence[int | None]) -> None:
+        target = change.item_id if change.item_id is not None else _at(ids, change.new_index)
+        old = None if target is None else session.get(MemoryItem, target)
         if old is None or old.valid_to is not None:
             return
         if change.replaced_by is not None:
-            new = session.get(MemoryItem, ids[change.replaced_by])
+            new_id = _at(ids, change.replaced_by)
+            new = None if new_id is None else session.get(MemoryItem, new_id)
             if new is not None and new.id != old.id:
                 old.valid_to, old.superseded_by = new.valid_from, new.id
         elif change.status is not None:
@@ -292,7 +287,9 @@ class SummaryStore:
         if live_only:
             query = query.where(MemoryItem.valid_to.is_(None))
         with self._session() as session:
-            return [_item(r) for r in session.scalars(query.order_by(MemoryItem.valid_from, MemoryItem.id))]
+            return [
+                item_record(r) for r in session.scalars(query.order_by(MemoryItem.valid_from, MemoryItem.id))
+            ]
 
     def get_brief(self, team_id: str, channel_id: str) -> str | None:
         with self._session() as session:
@@ -319,41 +316,26 @@ class SummaryStore:
             return int(row[0]), int(row[1])
 
 
-def _episode(r: Episode) -> EpisodeRecord:
-    return EpisodeRecord(
-        r.team_id,
-        r.channel_id,
-        r.kind,
-        r.key,
-        r.start_ts,
-        r.end_ts,
-        r.summary,
-        r.thread_ts,
-        tuple(json.loads(r.participants)),
-        tuple(json.loads(r.sources)),
-        r.structured,
-        r.input_tokens,
-        r.output_tokens,
-        r.model,
-        r.id,
-    )
+def _at(ids: Sequence[int | None], index: int | None) -> int | None:
+    return ids[index] if index is not None and 0 <= index < len(ids) else None
 
 
-def _item(r: MemoryItem) -> ItemRecord:
-    return ItemRecord(
-        r.team_id,
-        r.channel_id,
-        r.kind,
-        r.text,
-        r.valid_from,
-        r.owner,
-        r.due,
-        r.status,
-        r.valid_to,
-        r.superseded_by,
-        tuple(json.loads(r.sources)),
-        r.episode_id,
-        r.id,
+def _episode_row(ep: EpisodeRecord) -> Episode:
+    return Episode(
+        team_id=ep.team_id,
+        channel_id=ep.channel_id,
+        kind=ep.kind,
+        key=ep.key,
+        thread_ts=ep.thread_ts,
+        start_ts=ep.start_ts,
+        end_ts=ep.end_ts,
+        summary=ep.summary,
+        participants=json.dumps(list(ep.participants)),
+        sources=json.dumps(list(ep.sources)),
+        structured=ep.structured,
+        input_tokens=ep.input_tokens,
+        output_tokens=ep.output_tokens,
+        model=ep.model,
     )
 
 

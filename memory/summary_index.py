@@ -29,7 +29,10 @@ class SummaryIndex:
         """Episodes and items not yet in the vector index, as index units (kind, ref = row id)."""
         units: list[IndexUnit] = []
         with self._session() as session:
-            for ep in session.scalars(select(Episode).where(Episode.index_hash.is_(None)).limit(limit)):
+            # A batch's overview is what its week rolls up from; the week and its thread and day
+            # episodes are indexed, so recall does not show it too (with every message of a batch as source).
+            pending = select(Episode).where(Episode.index_hash.is_(None), Episode.kind != "batch")
+            for ep in session.scalars(pending.limit(limit)):
                 units.append(
                     IndexUnit(
                         point_id(ep.team_id, ep.channel_id, "episode", str(ep.id)),

@@ -1,6 +1,11 @@
 """Tables of summarized memory: episodes (thread/day/week), items (decisions, action items, questions,
-facts, conventions) with validity periods, and one project brief per channel."""
+facts, conventions) with validity periods, and one project brief per channel; and the plain records
+the rest of Kiok passes around instead of rows."""
 
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
@@ -74,4 +79,112 @@ class Brief(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-__all__ = ["Brief", "Episode", "MemoryItem"]
+# --- records: what the rest of Kiok passes around --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    team_id: str
+    channel_id: str
+    kind: str
+    key: str
+    start_ts: str
+    end_ts: str
+    summary: str
+    thread_ts: str | None = None
+    participants: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    structured: bool = True
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model: str = ""
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    team_id: str
+    channel_id: str
+    kind: str
+    text: str
+    valid_from: str
+    owner: str = ""
+    due: str = ""
+    status: str = "open"
+    valid_to: str | None = None
+    superseded_by: int | None = None
+    sources: tuple[str, ...] = ()
+    episode_id: int = 0
+    id: int = 0
+
+    @property
+    def live(self) -> bool:
+        return self.valid_to is None
+
+
+@dataclass
+class ItemChange:
+    """How an extraction changes an existing item (by id), or with `item_id=None` an item of the same
+    save (`new_index`, for a reversal within one batch)."""
+
+    item_id: int | None
+    replaced_by: int | None = None  # index into the new items list
+    status: str | None = None  # "answered" or "done"
+    extra: dict[str, str] = field(default_factory=dict)
+    new_index: int | None = None  # with item_id=None: index of the replaced item in the new items list
+
+
+def fingerprint(kind: str, text: str) -> str:
+    normalized = re.sub(r"\W+", " ", text.lower()).strip()
+    return hashlib.sha256(f"{kind}\0{normalized}".encode()).hexdigest()
+
+
+def episode_record(r: Episode) -> EpisodeRecord:
+    return EpisodeRecord(
+        r.team_id,
+        r.channel_id,
+        r.kind,
+        r.key,
+        r.start_ts,
+        r.end_ts,
+        r.summary,
+        r.thread_ts,
+        tuple(json.loads(r.participants)),
+        tuple(json.loads(r.sources)),
+        r.structured,
+        r.input_tokens,
+        r.output_tokens,
+        r.model,
+        r.id,
+    )
+
+
+def item_record(r: MemoryItem) -> ItemRecord:
+    return ItemRecord(
+        r.team_id,
+        r.channel_id,
+        r.kind,
+        r.text,
+        r.valid_from,
+        r.owner,
+        r.due,
+        r.status,
+        r.valid_to,
+        r.superseded_by,
+        tuple(json.loads(r.sources)),
+        r.episode_id,
+        r.id,
+    )
+
+
+__all__ = [
+    "Brief",
+    "Episode",
+    "EpisodeRecord",
+    "ItemChange",
+    "ItemRecord",
+    "MemoryItem",
+    "episode_record",
+    "fingerprint",
+    "item_record",
+]

@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 
 from summarizer.language import LANGUAGE_NAMES, Language, detect_language
 from summarizer.llm.base import ChatMessage
-from summarizer.prompts import render
+from summarizer.prompts import quoted, render
 from summarizer.tokens import PER_MESSAGE_OVERHEAD, estimate_tokens, truncate_to_tokens
 
 SAFETY_MARGIN = 0.1  # share of the window left unused because token counts are estimates
@@ -69,7 +69,7 @@ def build_answer_prompt(
     )
     window = max(256, context_tokens - answer_tokens)
     budget = int(window * (1 - SAFETY_MARGIN)) - estimate_tokens(system) - 2 * PER_MESSAGE_OVERHEAD
-    question_text = truncate_to_tokens(question.text, max(32, budget // 4))
+    question_text = truncate_to_tokens(quoted(question.text), max(32, budget // 4))
     frame = render(
         "answer_user",
         channel=channel,
@@ -81,7 +81,9 @@ def build_answer_prompt(
     )
     budget -= estimate_tokens(frame)
     memory_room = min(memory_tokens, int(max(0, budget) * 0.4))
-    brief_text = truncate_to_tokens(brief.strip(), memory_room // 2) if brief.strip() else "(none yet)"
+    brief_text = (
+        truncate_to_tokens(quoted(brief.strip()), memory_room // 2) if brief.strip() else "(none yet)"
+    )
     memory_room -= estimate_tokens(brief_text)
     shown: list[Note] = []
     for note in notes:  # best first: keep whole notes while they fit
@@ -90,7 +92,7 @@ def build_answer_prompt(
             continue
         shown.append(note)
         memory_room -= cost
-    notes_text = "\n".join(n.render(tz) for n in shown) or "(nothing recalled)"
+    notes_text = "\n".join(quoted(n.render(tz)) for n in shown) or "(nothing recalled)"
     budget -= estimate_tokens(brief_text) + estimate_tokens(notes_text)
 
     lines = [_format(line, tz) for line in thread]
@@ -112,7 +114,7 @@ def build_answer_prompt(
 
 def _format(line: ThreadLine, tz: tzinfo | None) -> str:
     when = line.when.astimezone(tz).strftime("%Y-%m-%d %a %H:%M")
-    return f"[{when}] {line.author}: {line.text}"
+    return quoted(f"[{when}] {line.author}: {line.text}")
 
 
 def _fit(lines: list[str], budget: int) -> tuple[list[str], int]:
@@ -137,4 +139,4 @@ def _fit(lines: list[str], budget: int) -> tuple[list[str], int]:
     return [first, *marker, *reversed(tail)], omitted
 
 
-__all__ = ["AnswerPrompt", "Note", "ThreadLine", "build_answer_prompt", "detect_language"]
+__all__ = ["AnswerPrompt", "Note", "ThreadLine", "build_answer_prompt", "detect_language", "quoted"]

@@ -48,6 +48,15 @@ class LLMSettings(BaseModel):
     concurrency: int = Field(
         1, ge=1, le=64, description="Answers generated at once (the server's parallel slots)."
     )
+    answer_timeout: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds from a question to its finished answer, waiting in line included; then the "
+        "asker is told why and what the model wrote so far is kept.",
+    )
+    queue_limit: int = Field(
+        500, ge=1, description="Questions that may wait for the model at once; more are turned away."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "LLMSettings":
@@ -69,12 +78,50 @@ class SummarySettings(BaseModel):
         "UTC", description="Time zone of day/week boundaries and relative dates (IANA name)."
     )
     brief_tokens: int = Field(600, ge=100, le=4000, description="Size limit of a channel's project brief.")
-    max_output_tokens: int = Field(700, ge=100, description="Upper bound on one summarization answer.")
+    max_output_tokens: int = Field(
+        1200,
+        ge=100,
+        description=(
+            "Upper bound on one summarization answer (capped at a quarter of the model's window). A batch "
+            "call holds as many segments as their summaries fit in it (about 45 tokens each)."
+        ),
+    )
     workers: int = Field(
         1, ge=0, le=8, description="Background summarization workers (0 = only `kiok summarize`)."
     )
     tick_seconds: int = Field(60, ge=5, description="How often the bot looks for conversation to summarize.")
-    live_items: int = Field(12, ge=0, le=50, description="Current items of each kind shown to the model.")
+    live_items: int = Field(
+        10,
+        ge=0,
+        le=50,
+        description=(
+            "Most current decisions, action items and open questions listed to the model per call (those "
+            "sharing words with the new text first, then the newest), so it can mark what is reversed or "
+            "done. The listing is paid on every call: more items catch more updates of old items, at about "
+            "15 tokens each."
+        ),
+    )
+    batch_min_tokens: int = Field(
+        1500,
+        ge=0,
+        description=(
+            "A channel's ready conversation (quiet thread segments, finished days) is summarized in one "
+            "batch once its text reaches this many tokens. Each call pays a fixed prompt (~240 tokens plus "
+            "the listed items) and every message costs ~1.3x its text (author, number, resolved dates), so "
+            "a batch of 1,500 tokens costs ~1.5x its text; larger is cheaper, but busy channels wait longer."
+        ),
+    )
+    batch_max_wait_hours: float = Field(
+        72.0,
+        ge=0,
+        description=(
+            "...or once its oldest ready segment has waited this long, however little text there is: the "
+            "most a quiet channel's summaries and brief lag behind. Quiet channels pay the fixed prompt for "
+            "what a few days bring: on ~10 messages a channel a day (bench.summarizer_cost) input costs "
+            "2.9x the text at 24 h, 2.0x at 72 h, 1.8x at 168 h; at ~40 a day 1.5x at 72 h. "
+            "0 = summarize whatever is ready at once."
+        ),
+    )
     job_lease_seconds: float = Field(
         120.0, ge=1, description="A job whose worker stops heartbeating this long is taken over by another."
     )

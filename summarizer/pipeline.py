@@ -2,6 +2,8 @@
 
 Input that does not fit the window is split into chunks (map); their items are concatenated and their
 summaries merged (reduce), so the model's input stays proportional to the text, never its square.
+Several segments of a channel go into one call (`summarizer.batch`), so the fixed prompt is paid once per
+batch, not once per thread.
 Output is schema-constrained JSON, validated with pydantic, repaired once, and — if the model still
 cannot produce it — replaced by a plain-text summary rather than losing the job.
 """
@@ -10,17 +12,19 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from summarizer.llm.base import ChatMessage, ChatResult, LLMClient
-from summarizer.prompts import render
+from summarizer.prompts import quoted, render
 from summarizer.schemas import Extraction, extraction_schema
 from summarizer.tokens import PER_MESSAGE_OVERHEAD, estimate_tokens, truncate_to_tokens
 
 log = logging.getLogger(__name__)
 
 SAFETY_MARGIN = 0.1
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Line:
 
     def render(self) -> str:
         stamp = f"[{self.when}] " if self.when else ""
-        return f"{self.number}. {stamp}{self.author}: {self.text}"
+        return quoted(f"{self.number}. {stamp}{self.author}: {self.text}")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class LiveItem:
 
     def render(self) -> str:
         extra = "".join(f"; {k}: {v}" for k, v in (("owner", self.owner), ("due", self.due)) if v)
-        return f"{self.ref}: {self.text}{extra}"
+        return quoted(f"{self.ref}: {self.text}{extra}")
 
 
 @dataclass
@@ -74,10 +78,19 @@ class SummaryResult:
 
 
 class Summarizer:
-    """Turns lines of conversation into an Extraction, within the model's context window."""
+    """Turns lines of conversation into an Extraction, within the model's context window; batches of
+    segments into per-segment summaries and items (`summarizer.batch`); summaries into a roll-up."""
 
     def __init__(self, llm: LLMClient, *, max_output_tokens: int = 700) -> None:
         self._llm, self._max_output = llm, max_output_tokens
+
+    @property
+    def llm(self) -> LLMClient:
+        return self._llm
+
+    @property
+    def max_output_tokens(self) -> int:
+        return self._max_output
 
     def summarize(
         self,
@@ -100,11 +113,8 @@ class Summarizer:
         )
         window = self._llm.model_info().context_length
         output = min(self._max_output, window // 4)
-        budget = int(window * (1 - SAFETY_MARGIN)) - output - estimate_tokens(system) - estimate_tokens(frame)
-        budget -= 2 * PER_MESSAGE_OVERHEAD
-        if budget < 64:
-            raise ValueError(f"a {window}-token window leaves no room for messages: use a larger num_ctx")
-        chunks = _chunks([line.render() for line in lines], budget)
+        budget = self.room(window, output, system, frame)
+        chunks = chunk_lines([line.render() for line in lines], budget)
         usage = Usage()
         parts: list[Extraction] = []
         structured = True
@@ -118,48 +128,76 @@ class Summarizer:
         merged = self._merge(parts, language, output, usage)
         return SummaryResult(merged, structured, len(chunks), usage)
 
-    def _extract(
-        self, system: str, user: str, output: int, language: str, usage: Usage
-    ) -> tuple[Extraction, bool]:
+    @staticmethod
+    def room(window: int, output: int, *fixed: str) -> int:
+        """Tokens left for conversation in one request once the fixed texts and the answer are counted."""
+        budget = int(window * (1 - SAFETY_MARGIN)) - output - sum(estimate_tokens(t) for t in fixed)
+        budget -= 2 * PER_MESSAGE_OVERHEAD
+        if budget < 64:
+            raise ValueError(f"a {window}-token window leaves no room for messages: use a larger num_ctx")
+        return budget
+
+    def ask_json(
+        self, system: str, user: str, output: int, schema: dict[str, Any], model: type[M], usage: Usage
+    ) -> M | None:
+        """Schema-constrained JSON validated as `model`, repaired once; None if it still fails."""
         messages = [ChatMessage("system", system), ChatMessage("user", user)]
-        schema = extraction_schema()
         result = self._llm.chat(messages, max_tokens=output, temperature=0.0, json_schema=schema)
         usage.add(messages, result)
         try:
-            return _parse(result.text), True
+            return _parse(result.text, model)
         except (ValueError, ValidationError) as exc:
             error = _short_error(exc)
-            log.info("extraction invalid (%s); asking the model to repair it once", error)
+            log.info("%s invalid (%s); asking the model to repair it once", model.__name__, error)
         repair = [
             *messages,
             ChatMessage("assistant", result.text[:4000]),
-            ChatMessage("user", render("repair_user", error=error, answer=result.text[:2000])),
+            ChatMessage("user", render("repair_user", error=error)),
         ]
         retry = self._llm.chat(repair, max_tokens=output, temperature=0.0, json_schema=schema)
         usage.add(repair, retry)
         try:
-            return _parse(retry.text), True
+            return _parse(retry.text, model)
         except (ValueError, ValidationError) as exc:
-            log.warning(
-                "extraction still invalid after repair (%s): keeping a plain-text summary", _short_error(exc)
-            )
-        plain = [ChatMessage("system", render("plain_summary_system", language=language)), messages[1]]
-        text = self._llm.chat(plain, max_tokens=output, temperature=0.0)
-        usage.add(plain, text)
-        return Extraction(summary=truncate_to_tokens(text.text.strip(), 400)), False
+            log.warning("%s still invalid after repair (%s): falling back", model.__name__, _short_error(exc))
+        return None
+
+    def ask_text(self, system: str, user: str, output: int, usage: Usage) -> str:
+        messages = [ChatMessage("system", system), ChatMessage("user", user)]
+        result = self._llm.chat(messages, max_tokens=output, temperature=0.0)
+        usage.add(messages, result)
+        return result.text.strip()
+
+    def _extract(
+        self, system: str, user: str, output: int, language: str, usage: Usage
+    ) -> tuple[Extraction, bool]:
+        found = self.ask_json(system, user, output, extraction_schema(), Extraction, usage)
+        if found is not None:
+            return found, True
+        text = self.ask_text(render("plain_summary_system", language=language), user, output, usage)
+        return Extraction(summary=truncate_to_tokens(text, 400)), False
+
+    def rollup(self, texts: Sequence[str], *, language: str, usage: Usage) -> str:
+        """One summary of several summaries (a week from its episodes), split to fit the window."""
+        system = render("merge_system", language=language)
+        window = self._llm.model_info().context_length
+        output = min(self._max_output, window // 4)
+        chunks = chunk_lines(list(texts), self.room(window, output, system))
+        parts = [self.ask_text(system, "\n".join(chunk), output, usage) for chunk in chunks]
+        while len(parts) > 1:  # reduce: a long week's partial roll-ups are rolled up again
+            chunks = chunk_lines(parts, self.room(window, output, system))
+            if len(chunks) == len(parts):  # answers as long as the window allows: nothing to gain
+                return " ".join(parts)[:1200]
+            parts = [self.ask_text(system, "\n\n".join(chunk), output, usage) for chunk in chunks]
+        return parts[0][:1200] if parts else ""
 
     def _merge(self, parts: list[Extraction], language: str, output: int, usage: Usage) -> Extraction:
         if len(parts) == 1:
             return parts[0]
         summaries = "\n\n".join(f"Part {i}: {p.summary}" for i, p in enumerate(parts, start=1))
-        messages = [
-            ChatMessage("system", render("merge_system", language=language)),
-            ChatMessage("user", summaries),
-        ]
-        result = self._llm.chat(messages, max_tokens=output, temperature=0.0)
-        usage.add(messages, result)
+        text = self.ask_text(render("merge_system", language=language), summaries, output, usage)
         return Extraction(
-            summary=result.text.strip()[:1200] or " ".join(p.summary for p in parts)[:1200],
+            summary=text[:1200] or " ".join(p.summary for p in parts)[:1200],
             decisions=[d for p in parts for d in p.decisions],
             action_items=[a for p in parts for a in p.action_items],
             open_questions=[q for p in parts for q in p.open_questions],
@@ -173,7 +211,7 @@ def _listing(items: Sequence[LiveItem]) -> str:
     return "\n".join(item.render() for item in items) or "(none)"
 
 
-def _chunks(rendered: list[str], budget: int) -> list[list[str]]:
+def chunk_lines(rendered: list[str], budget: int) -> list[list[str]]:
     """Consecutive lines grouped so each group's estimate fits `budget` (a huge line is truncated)."""
     chunks: list[list[str]] = [[]]
     used = 0
@@ -189,12 +227,12 @@ def _chunks(rendered: list[str], budget: int) -> list[list[str]]:
     return chunks
 
 
-def _parse(text: str) -> Extraction:
+def _parse(text: str, model: type[M]) -> M:
     """JSON from the model; control characters in strings are tolerated (llama.cpp grammars emit them)."""
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the answer")
-    return Extraction.model_validate(json.loads(text[start : end + 1], strict=False))
+    return model.model_validate(json.loads(text[start : end + 1], strict=False))
 
 
 def _short_error(exc: Exception) -> str:
@@ -203,4 +241,4 @@ def _short_error(exc: Exception) -> str:
     return str(exc)[:300]
 
 
-__all__ = ["Line", "LiveItem", "Summarizer", "SummaryResult", "Usage"]
+__all__ = ["Line", "LiveItem", "Summarizer", "SummaryResult", "Usage", "chunk_lines"]

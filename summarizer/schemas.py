@@ -1,11 +1,16 @@
 """What the model must return when it summarizes a stretch of conversation (JSON, schema-checked).
 
+`Extraction` is one stretch (a thread summarized on demand); `Batch` is several segments of a channel read
+in one call: a summary per segment id, an overview of them all, and the items found in all of them.
+
 List lengths are bounded in the schema (constrained decoding stays small and fast); string lengths are
 not — a `maxLength` of hundreds of characters makes llama.cpp's grammar too large to parse — so long
 strings are cut to size after parsing instead of failing validation.
 """
 
-from typing import Annotated, Literal
+import copy
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -29,7 +34,7 @@ class Decision(_Strict):
     replaces: list[str] = Field(
         default_factory=list,
         max_length=3,
-        description="Ids (D1, D2…) of earlier decisions this one reverses.",
+        description="Ids of decisions this one reverses: listed (D1…) or earlier in this answer (N1…).",
     )
     source: list[int] = Field(
         default_factory=list, max_length=5, description="Message numbers it comes from."
@@ -69,4 +74,66 @@ def extraction_schema() -> dict[str, object]:
     return Extraction.model_json_schema()
 
 
-__all__ = ["ActionItem", "Decision", "Extraction", "ItemKind", "Note", "extraction_schema"]
+class SegmentSummary(_Strict):
+    id: str
+    summary: Annotated[str, _cut(400)] = ""
+
+
+class Batch(_Strict):
+    """Several segments read in one call. List lengths are bounded per call by `batch_schema`, not here."""
+
+    segments: list[SegmentSummary] = Field(default_factory=list)
+    overview: Annotated[str, _cut(600)] = ""
+    decisions: list[Decision] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    open_questions: list[Note] = Field(default_factory=list)
+    facts: list[Note] = Field(default_factory=list)
+    conventions: list[Note] = Field(default_factory=list)
+    answered_questions: list[str] = Field(default_factory=list)
+
+
+_ITEM_CAPS = {"decisions": 8, "action_items": 10, "open_questions": 6, "facts": 8, "conventions": 4}
+
+
+def batch_schema(segment_ids: Sequence[str]) -> dict[str, Any]:
+    """The schema of one batch call: exactly one summary per segment id (ids as an enum, so constrained
+    decoding cannot invent or skip one), and item lists that grow with the number of segments."""
+    schema = copy.deepcopy(_BATCH_SCHEMA)
+    props = schema["properties"]
+    n = len(segment_ids)
+    props["segments"] = {
+        "type": "array",
+        "minItems": n,
+        "maxItems": n,
+        "items": {
+            "type": "object",
+            "properties": {"id": {"enum": list(segment_ids)}, "summary": {"type": "string"}},
+            "required": ["id", "summary"],
+        },
+    }
+    for name, cap in _ITEM_CAPS.items():
+        props[name]["maxItems"] = min(4 * cap, cap + n)
+    props["answered_questions"]["maxItems"] = 6
+    schema["required"] = ["segments", "overview"]
+    return schema
+
+
+def batch_segment_ids(schema: dict[str, Any]) -> list[str]:
+    """The segment ids a batch schema asks for (what a test or bench model must answer)."""
+    return list(schema["properties"]["segments"]["items"]["properties"]["id"]["enum"])
+
+
+_BATCH_SCHEMA: dict[str, Any] = Batch.model_json_schema()
+
+__all__ = [
+    "ActionItem",
+    "Batch",
+    "Decision",
+    "Extraction",
+    "ItemKind",
+    "Note",
+    "SegmentSummary",
+    "batch_schema",
+    "batch_segment_ids",
+    "extraction_schema",
+]

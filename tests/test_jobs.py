@@ -155,6 +155,17 @@ def test_deferring_does_not_use_up_attempts(queue: JobQueue, clock: FakeClock) -
     assert queue.get("s", "k").state == "queued"  # type: ignore[union-attr]
 
 
+def test_a_long_outage_is_probed_at_most_every_defer_cap_seconds(queue: JobQueue, clock: FakeClock) -> None:
+    queue.enqueue("s", "k")
+    job = queue.claim("w1")
+    for _ in range(12):  # an hour-long outage: the backoff would grow to 900 s, deferrals stop at 120 s
+        assert job is not None
+        assert queue.defer(job, "w1", "LLMDown: connection refused")
+        clock.advance(120)
+        job = queue.claim("w1")  # the model may be back: the job is tried again within two minutes
+    assert job is not None and job.deferrals == 12
+
+
 def test_an_expired_lease_makes_a_running_job_claimable_again(queue: JobQueue, clock: FakeClock) -> None:
     queue.enqueue("s", "k")
     first = queue.claim("w1")

@@ -133,6 +133,8 @@ def test_forget_a_message_needs_its_author_or_an_admin(kiok_env: Harness) -> Non
     assert "Erased 1 messages" in content(h.kiok(f"forget {link}", user=admin, channel=channel))
     assert h.bot.services.store.count_messages(h.team, channel) == 0
     assert "nothing stored" in content(h.kiok(f"forget {link}", user=admin, channel=channel))
+    # a non-admin cannot tell an erased (or never written) message from someone else's: no existence oracle
+    assert content(h.kiok(f"forget {link}", user=alice, channel=channel)) == refused
 
 
 def test_forget_channel_is_for_admins_and_asks_for_confirmation(kiok_env: Harness) -> None:

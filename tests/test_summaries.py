@@ -11,6 +11,7 @@ from memory.service import MemoryService
 from memory.summaries import SummaryStore
 from summarizer.config import LLMSettings
 from summarizer.llm import make_llm_client
+from summarizer.schemas import batch_segment_ids
 from tests.fakes.fake_ollama import FakeOllama
 
 T, C = "T1", "C1"
@@ -21,17 +22,10 @@ def ts(day: int, minute: int) -> str:
     return f"{(MONDAY + timedelta(days=day, minutes=minute)).timestamp():.6f}"
 
 
-def extraction(**parts: Any) -> str:
-    base: dict[str, Any] = {
-        "summary": "",
-        "decisions": [],
-        "action_items": [],
-        "open_questions": [],
-        "facts": [],
-        "conventions": [],
-        "answered_questions": [],
-    }
-    return json.dumps({**base, **parts})
+def batch(body: dict[str, Any], **parts: Any) -> str:
+    """A batch answer: a summary for every segment id the schema asks for, plus `parts` (items)."""
+    ids = batch_segment_ids(body["format"])
+    return json.dumps({"segments": [{"id": i, "summary": f"Segment {i}."} for i in ids], **parts})
 
 
 def responder(body: dict[str, Any]) -> str:
@@ -39,30 +33,38 @@ def responder(body: dict[str, Any]) -> str:
     prompt = body["messages"][-1]["content"]
     if "format" not in body:
         return "Week summary: release planning."
-    if "ship v2.3 on Thursday" in prompt:
-        return extraction(
-            summary="Release planned for Thursday.",
-            decisions=[{"text": "Ship v2.3 on Thursday", "source": [2]}],
-            action_items=[{"text": "Fix the login bug PROJ-482", "owner": "Carol", "source": [3]}],
-            open_questions=[{"text": "Who writes the release notes?", "source": [1]}],
+    thursday = {"text": "Ship v2.3 on Thursday", "source": [2]}
+    carol = {"text": "Fix the login bug PROJ-482", "owner": "Carol", "source": [3]}
+    notes = {"text": "Who writes the release notes?", "source": [1]}
+    if "ship v2.3 on Thursday" in prompt and "move the release to Monday" in prompt:  # one batch: N-refs
+        return batch(
+            body,
+            decisions=[
+                thursday,
+                {"text": "Ship v2.3 on Monday instead of Thursday", "replaces": ["N1"], "source": [4]},
+            ],
+            action_items=[carol, {**carol, "owner": "Dave", "replaces": ["N1"], "source": [5]}],
         )
+    if "ship v2.3 on Thursday" in prompt:
+        return batch(body, decisions=[thursday], action_items=[carol], open_questions=[notes])
     if "move the release to Monday" in prompt:
         assert "D1: Ship v2.3 on Thursday" in prompt and "A1: Fix the login bug PROJ-482" in prompt
-        return extraction(
-            summary="Release moved to Monday; Dave takes over PROJ-482.",
+        return batch(
+            body,
             decisions=[
                 {"text": "Ship v2.3 on Monday instead of Thursday", "replaces": ["D1"], "source": [1]}
             ],
-            action_items=[
-                {"text": "Fix the login bug PROJ-482", "owner": "Dave", "replaces": ["A1"], "source": [2]}
-            ],
+            action_items=[{**carol, "owner": "Dave", "replaces": ["A1"], "source": [2]}],
             answered_questions=["Q1"],
             conventions=[{"text": "Releases need a QA sign-off", "source": [3]}],
         )
-    return extraction(summary="Chatter.")
+    return batch(body)
 
 
 def setup(memory: MemoryService, tmp_settings: Settings, fake: FakeOllama) -> Any:
+    """The pipeline with batches due as soon as anything is ready (thresholds: test_summary_batching)."""
+    summary = tmp_settings.summary.model_copy(update={"batch_max_wait_hours": 0})
+    tmp_settings = tmp_settings.model_copy(update={"summary": summary})
     fake.responder = responder
     memory.directory.upsert_channel(ChannelRecord(T, C, "release", "channel", False))
     for uid, name in (("U1", "Alice"), ("U2", "Carol"), ("U3", "Dave")):
@@ -87,10 +89,15 @@ def test_reversed_decision_is_superseded_and_the_brief_holds_only_the_new_one(
             msg(0, 30, "coffee anyone?", "U3", None),
         ]
     )
-    assert (
-        pipeline.planner.plan(now=MONDAY + timedelta(days=1)) == 2
-    )  # the quiet thread and Monday's loose talk
-    assert pipeline.runner.run_pending() == 2
+    assert pipeline.planner.plan(now=MONDAY + timedelta(days=1)) == 1  # the quiet thread and Monday's talk
+    assert pipeline.runner.run_pending() == 1
+    store = SummaryStore(memory.store.engine)
+    assert [
+        (e.kind, e.sources) for e in store.episodes(T, C, kind="thread") + store.episodes(T, C, kind="day")
+    ] == [
+        ("thread", (ts(0, 0), ts(0, 5), ts(0, 9))),
+        ("day", (ts(0, 30),)),
+    ]  # one call, one episode per segment
 
     memory.ingest(
         [
@@ -102,7 +109,6 @@ def test_reversed_decision_is_superseded_and_the_brief_holds_only_the_new_one(
     pipeline.planner.plan(now=MONDAY + timedelta(days=2, hours=3))
     pipeline.runner.run_pending()
 
-    store = SummaryStore(memory.store.engine)
     decisions = store.items(T, C, kinds=["decision"], live_only=False)
     assert [d.text for d in decisions] == ["Ship v2.3 on Thursday", "Ship v2.3 on Monday instead of Thursday"]
     old, new = decisions

@@ -1,10 +1,12 @@
-"""The summarizer against the real Gemma 3 270M (llama.cpp): schema-constrained extraction must validate.
+"""The summarizer against the real Gemma 3 270M (llama.cpp): schema-constrained extraction must validate,
+and a batch call must be accepted and parsed.
 
 The model is a base model: the content is meaningless and is not asserted; the plumbing is.
 """
 
 import pytest
 
+from summarizer.batch import SegmentInput, summarize_batch
 from summarizer.llm.base import LLMClient
 from summarizer.pipeline import Line, LiveItem, Summarizer
 from summarizer.schemas import Extraction
@@ -34,3 +36,16 @@ def test_real_model_extraction_is_schema_valid(openai_real: LLMClient) -> None: 
     assert result.structured, "constrained decoding must produce schema-valid JSON (no plain-text fallback)"
     assert isinstance(result.extraction, Extraction)
     assert result.usage.calls <= 2 and result.usage.input_tokens > 0 and result.usage.output_tokens > 0
+
+
+def test_real_model_batch_call_accepts_the_batch_schema(openai_real: LLMClient) -> None:  # noqa: F811
+    """llama.cpp must accept the batch grammar (segment ids as an enum, exact item counts), and whatever
+    the tiny model writes must come back parsed, repaired once or as the plain-text fallback. (A small
+    answer budget: the base model fills any budget inside a JSON string, which then fails to close.)"""
+    segments = [SegmentInput("S1", "Mon 23 Nov", tuple(THREAD))]
+    result = summarize_batch(
+        Summarizer(openai_real, max_output_tokens=100), segments, channel="release", language="English"
+    )
+    assert result.calls == 1 and 1 <= result.usage.calls <= 3  # one call; at most a repair and the fallback
+    assert set(result.summaries) <= {"S1"}  # no invented segment ids, even from the fallback
+    assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0

@@ -6,6 +6,7 @@ permalinks under it. The reply is in the question's language, like a mention's.
 """
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from app.blocks.commands import Payload, answer_message, notice
@@ -18,14 +19,19 @@ from memory.retrieval import RecallHit, RecallQuery
 from summarizer.answering import ThreadLine, build_answer_prompt
 from summarizer.errors import LLMError, LLMTimeout
 from summarizer.language import detect_language
+from summarizer.llm.deadline import until_deadline
 
 log = logging.getLogger(__name__)
 
 
 def ask(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
+    deadline = time.monotonic() + ctx.services.settings.llm.answer_timeout
     question = parse_text("ask", parsed.args, limit=MAX_QUERY_CHARS)
     language = detect_language(question, default=ctx.language)
     services = ctx.services
+    wait = services.mentions.rate_limit.acquire(ctx.team_id, ctx.user_id)  # one budget with mentions
+    if wait:
+        return notice(t("rate_limited", language, seconds=wait))
     plain = ctx.plain(question)
     recalled = recall_notes(
         services.memory,
@@ -50,20 +56,24 @@ def ask(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
             notes=recalled.notes,
             memory_tokens=services.settings.memory.answer_tokens,
         )
-        with services.llm_gate.turn():  # waits in line with mentions for the shared model
-            result = services.llm.chat(
+        # Waits in line with mentions (this channel's lane) and gives up, like a mention, at the deadline.
+        with services.llm_gate.turn(lane=ctx.channel_id, deadline=deadline):
+            deltas = services.llm.stream_chat(
                 prompt.messages,
                 max_tokens=llm_settings.max_answer_tokens,
                 temperature=llm_settings.temperature,
             )
+            text = "".join(until_deadline(deltas, deadline=deadline, seconds=llm_settings.answer_timeout))
+    except TimeoutError:
+        return notice(t("llm_busy", language, detail=f"no turn within {llm_settings.answer_timeout:g} s"))
     except LLMError as exc:
         log.warning("LLM failed for /kiok ask in %s: %s", ctx.channel_id, exc)
         key = "llm_timeout" if isinstance(exc, LLMTimeout) else "llm_down"
         return notice(t(key, language, detail=str(exc)))
-    body = escape(result.text.strip()) or t("cmd_ask_empty", language)
+    body = escape(text.strip()) or t("cmd_ask_empty", language)
     if not recalled.available:
         body += "\n\n" + t("cmd_ask_no_memory", language)
-    sources = [_source(ctx, n, recalled.hits[n], language) for n in cited(result.text, prompt.notes_shown)]
+    sources = [_source(ctx, n, recalled.hits[n], language) for n in cited(text, prompt.notes_shown)]
     return answer_message(
         language,
         asker=ctx.user_id,

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from app.i18n import language_of_locale
+from app.access import AdminPolicy
+from app.i18n import language_of_locale, t
 from app.services import Services
 from app.slack_data import UserDirectory
 from app.slack_text import to_plain_text
@@ -112,14 +113,17 @@ class CommandContext:
         """Slack markup made readable (`<@U1>` -> `@Alice`) with secrets redacted, as memory stores text."""
         return self.services.memory.redactor.redact(to_plain_text(text, self.label)).text
 
+    @property
+    def admins(self) -> AdminPolicy:
+        return AdminPolicy.from_settings(self.services.settings.slack)
+
     def is_admin(self, user_id: str | None = None) -> bool:
-        """Whether the person is a workspace admin or owner (asked fresh: rights change)."""
-        try:
-            info = self.client.users_info(user=user_id or self.user_id)["user"]
-        except SlackApiError as exc:
-            log.warning("users.info %s failed: %s", user_id or self.user_id, exc.response.get("error"))
-            return False
-        return any(bool(info.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
+        """Whether the person is a Kiok admin (app/access.py; asked fresh: rights change)."""
+        return self.admins.is_admin(self.client, user_id or self.user_id)
+
+    def denied(self, key: str, *, one: bool = False) -> str:
+        """A refusal string naming who may do it instead (workspace admins, or Kiok's listed admins)."""
+        return t(key, self.language, who=self.admins.who(self.language, one=one))
 
     def permalink(self, channel: str, ts: str) -> str | None:
         """The message's permalink, or None when Slack has none (deleted, no access)."""

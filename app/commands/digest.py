@@ -1,11 +1,11 @@
 """`/kiok digest now | daily HH:MM | weekly <day> HH:MM | off | status`: arguments are parsed and checked
 here; the work is done by the digest service (`services.digests`, built separately) when it exists.
 
-Anyone may post a digest now or ask for the schedule; only workspace admins may change it. Schedules use
-the asker's Slack time zone (else the summaries' one). `post_now` returns the digest's ts (None: one was
-already posted this minute); `status` returns something schedule-like (`cadence`, `weekday`, `at_time`,
-`timezone`, `enabled`, `next_run`, as attributes or keys) or None. The service's errors (a refused time
-zone, Slack refusing the post) are shown to the asker with the service's own message.
+Anyone may post a digest now or ask for the schedule; only Kiok admins (app/access.py) may change it.
+Schedules use the asker's Slack time zone (else the summaries' one). `post_now` returns the digest's ts
+(None: one was already posted this minute); `status` returns something schedule-like (`cadence`,
+`weekday`, `at_time`, `timezone`, `enabled`, `next_run`, as attributes or keys) or None. The service's
+errors (a refused time zone, Slack refusing the post) are shown to the asker with the service's own message.
 """
 
 import logging
@@ -52,7 +52,7 @@ def digest(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     if service is None:
         return notice(t("cmd_digest_unavailable", language))
     if request.action in ("schedule", "off") and not ctx.is_admin():
-        return notice(t("cmd_denied_digest", language))
+        return notice(ctx.denied("cmd_denied_digest"))
     try:
         return notice(_run(ctx, service, request))
     except Exception as exc:  # another service's boundary: its messages say what went wrong

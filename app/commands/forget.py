@@ -1,8 +1,9 @@
 """Erasing memory: `/kiok forget …`, `/kiok optout`, `/kiok optin`, and the confirmation buttons.
 
 Who may erase what:
-- a message (`forget <link>`): its author or a workspace admin; a thread (`forget thread <link>`): the
-  author of its opening message or an admin (an admin only when Kiok never stored the opening message);
+- a message (`forget <link>`): its author or a Kiok admin (app/access.py); a thread
+  (`forget thread <link>`): the author of its opening message or an admin (an admin only when Kiok never
+  stored the opening message);
 - `forget me` and `optout`: anyone, for their own messages; `forget channel`: admins only.
 Broad erasures (`me`, `channel`, `optout`) first show a warning with Erase / Cancel buttons; rights are
 checked again when the button is clicked, and only the person who asked can click it.
@@ -26,7 +27,7 @@ def forget(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     if target.scope == "me":
         return _confirm(ctx, "me")
     if target.scope == "channel":
-        return _confirm(ctx, "channel") if ctx.is_admin() else notice(t("cmd_denied_channel", language))
+        return _confirm(ctx, "channel") if ctx.is_admin() else notice(ctx.denied("cmd_denied_channel"))
     link = target.link
     assert link is not None  # parse_forget gives a link for message and thread scopes
     store = ctx.services.store
@@ -37,10 +38,12 @@ def forget(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
         thread = store.thread(ctx.team_id, link.channel, link.root)
         stored = thread[0] if thread else None
         author = next((m.user_id for m in thread if m.ts == link.root), None)
+    if author != ctx.user_id and not ctx.is_admin():
+        # One answer whether or not the message exists: a link into a private channel must not tell a
+        # non-member that something was said there at that time.
+        return notice(ctx.denied("cmd_denied_message", one=True))
     if stored is None:
         return notice(t("cmd_forget_nothing", language))
-    if author != ctx.user_id and not ctx.is_admin():
-        return notice(t("cmd_denied_message", language))
     if target.scope == "message":
         result = ctx.services.memory.forget(ctx.team_id, channel_id=link.channel, ts=link.ts)
     else:
@@ -96,7 +99,7 @@ def on_button(ctx: CommandContext, action: dict[str, Any]) -> Payload:
         result = memory.forget(ctx.team_id, channel_id=channel)
         log.info("%s erased the memory of channel %s", user, channel)
         return notice(t("cmd_forgot_channel", language, channel=channel, count=result.messages))
-    return notice(t("cmd_denied_channel", language))
+    return notice(ctx.denied("cmd_denied_channel"))
 
 
 __all__ = ["forget", "on_button", "optin", "optout"]

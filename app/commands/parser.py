@@ -44,10 +44,11 @@ WEEKDAYS: dict[str, int] = {
 }
 
 _LINK = re.compile(
-    r"<?(https?://[^\s/|>]+/archives/([CDG][A-Z0-9]+)/p(\d{7,})(?:\?([^\s|>]*))?)(?:\|[^>]*)?>?"
+    r"<?(https?://[^\s/|>]+/archives/([CDG][A-Z0-9]+)/p([0-9]{7,})(?:\?([^\s|>]*))?)(?:\|[^>]*)?>?"
 )
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_RELATIVE = re.compile(r"(\d{1,4})\s*(d|w|일|주)")
+# ASCII digits only: Python's \d also matches Arabic-Indic and full-width digits, which are not timestamps.
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_RELATIVE = re.compile(r"([0-9]{1,4})\s*(d|w|일|주)")
 
 
 class UsageError(Exception):
@@ -111,7 +112,7 @@ def parse_message_link(text: str) -> MessageLink | None:
     ts = f"{digits[:-6]}.{digits[-6:]}"
     params = dict(p.split("=", 1) for p in (query or "").split("&") if "=" in p)
     thread_ts = params.get("thread_ts")
-    if thread_ts is not None and not re.fullmatch(r"\d+\.\d{6}", thread_ts):
+    if thread_ts is not None and not re.fullmatch(r"[0-9]+\.[0-9]{6}", thread_ts):
         thread_ts = None
     return MessageLink(channel, ts, thread_ts if thread_ts != ts else None)
 

@@ -1,11 +1,12 @@
 """A user's App Home: what to show (only channels the user is a member of) and what its buttons do.
-As with `/kiok digest`, anyone may post a digest now; only workspace admins may change schedules."""
+As with `/kiok digest`, anyone may post a digest now; only Kiok admins may change schedules."""
 
 import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from app.access import AdminPolicy
 from app.blocks.home import (
     ACTION_DIGEST_DAILY,
     ACTION_DIGEST_NOW,
@@ -36,8 +37,11 @@ Notice = tuple[str, dict[str, object]]  # a string key and its values
 class HomeTab:
     """Builds and publishes App Home views and carries out their buttons for one DigestService."""
 
-    def __init__(self, digests: DigestService, memory: MemoryService) -> None:
+    def __init__(
+        self, digests: DigestService, memory: MemoryService, admins: AdminPolicy | None = None
+    ) -> None:
         self._digests, self._memory = digests, memory
+        self._admins = admins or AdminPolicy()
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -61,13 +65,8 @@ class HomeTab:
                 return False
 
     def is_admin(self, client: WebClient, user_id: str) -> bool:
-        """Whether the person is a workspace admin or owner (asked fresh: rights change)."""
-        try:
-            info = client.users_info(user=user_id)["user"]
-        except SlackApiError as exc:
-            log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
-            return False
-        return any(bool(info.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner"))
+        """Whether the person is a Kiok admin (app/access.py; asked fresh: rights change)."""
+        return self._admins.is_admin(client, user_id)
 
     def model(self, client: WebClient, team_id: str, user_id: str, notice: Notice | None = None) -> HomeModel:
         user = self.user(client, team_id, user_id)
@@ -83,7 +82,7 @@ class HomeTab:
             opted_out=user_id in self._memory.policies.opted_out(team_id),
             channels=tuple(self._channel(team_id, c) for c in mine[:CHANNELS_SHOWN]),
             more_channels=max(0, len(mine) - CHANNELS_SHOWN),
-            notice=t(notice[0], lang, **notice[1]) if notice else None,
+            notice=t(notice[0], lang, who=self._admins.who(lang), **notice[1]) if notice else None,
             can_schedule=self.is_admin(client, user_id),
         )
 

@@ -1,4 +1,4 @@
-"""Programmable faults: rate limits, API errors, slow responses and lost acks."""
+"""Programmable faults: rate limits, API errors, slow responses, lost acks and lost events."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ class Faults:
         self._faults: list[Fault] = []
         self._delays: list[_Delay] = []
         self._ignored_acks = 0
+        self._lose_events = False
 
     def rate_limit(self, method: str, times: int = 1, retry_after: int = 0) -> None:
         """The next `times` calls get HTTP 429, `Retry-After`, and `{"ok": false, "error": "ratelimited"}`."""
@@ -55,11 +56,22 @@ class Faults:
         with self._lock:
             self._ignored_acks += n
 
+    def lose_events_while_disconnected(self, lose: bool = True) -> None:
+        """Drop Events API events that find no open socket instead of queueing them until one connects
+        (Slack gives up on an event after a few retries): what was said then must be read from history."""
+        with self._lock:
+            self._lose_events = lose
+
+    @property
+    def loses_events(self) -> bool:
+        return self._lose_events
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
             self._delays.clear()
             self._ignored_acks = 0
+            self._lose_events = False
 
     def _arm(self, fault: Fault) -> None:
         if fault.remaining is not None and fault.remaining < 1:

@@ -122,6 +122,28 @@ def list_conversations(ctx: Ctx) -> dict[str, Any]:
     return {"channels": chunk, "response_metadata": {"next_cursor": next_cursor}}
 
 
+def user_conversations(ctx: Ctx) -> dict[str, Any]:
+    """users.conversations for the bot: the conversations it is a member of."""
+    ws = ctx.workspace
+    wanted = {t.strip() for t in (ctx.string("types") or "public_channel").split(",") if t.strip()}
+    unknown = wanted - set(_TYPE_OF_KIND.values())
+    if unknown:
+        raise ApiError("invalid_types", ",".join(sorted(unknown)))
+    bot = ws.identity.bot_user_id
+    with ws.lock:
+        shaped = [
+            c.to_slack(member_id=bot)
+            for c in ws.directory.channels.values()
+            if _TYPE_OF_KIND[c.kind] in wanted
+            and ws.is_bot_member(c)
+            and not (ctx.flag("exclude_archived") and c.is_archived)
+        ]
+    chunk, next_cursor = page_by_id(
+        shaped, cursor=ctx.string("cursor"), limit=ctx.limit(100), key=lambda c: c["id"]
+    )
+    return {"channels": chunk, "response_metadata": {"next_cursor": next_cursor}}
+
+
 def join(ctx: Ctx) -> dict[str, Any]:
     ws = ctx.workspace
     with ws.lock:
@@ -175,4 +197,5 @@ CONVERSATION_METHODS: dict[str, Handler] = {
     "conversations.join": join,
     "conversations.leave": leave,
     "conversations.open": open_conversation,
+    "users.conversations": user_conversations,
 }

@@ -122,6 +122,7 @@ class SocketHub:
         self._deliveries: dict[str, _Delivery] = {}
         self._acks: list[dict[str, Any]] = []
         self._sent: list[dict[str, Any]] = []
+        self._lost: list[str] = []
 
     # ------------------------------------------------------------------ thread-safe API
 
@@ -165,6 +166,10 @@ class SocketHub:
     def envelopes(self) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(self._sent)
+
+    def lost_events(self) -> list[str]:
+        """Event ids dropped because no socket was open (`faults.lose_events_while_disconnected`)."""
+        return list(self._lost)
 
     async def drop(self, *, abrupt: bool) -> None:
         """Close every connection: with a close frame (going away), or by cutting TCP when `abrupt`."""
@@ -253,6 +258,9 @@ class SocketHub:
         conn = self._pick()
         if conn is None:
             if outgoing.delivery is not None:
+                if self.faults.loses_events:
+                    self._lost.append(outgoing.payload["event_id"])
+                    return
                 outgoing.delivery.missed = True
             self._queue.append(outgoing)
             return

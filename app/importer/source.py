@@ -2,6 +2,7 @@
 
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,7 +30,7 @@ class ExportSource:
         elif path.is_file():
             try:
                 self._zip = zipfile.ZipFile(path)
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
                 raise NotAnExport(f"{path} is not a readable zip file ({exc})") from None
             names = [i.filename for i in self._zip.infolist() if not i.is_dir()]
         else:
@@ -68,7 +69,11 @@ class ExportSource:
                     raise BadFile(f"larger than {MAX_FILE_BYTES // 2**20} MiB")
                 data = file.read_bytes()
             return json.loads(data.decode("utf-8"))
-        except (KeyError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        except (KeyError, OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise BadFile(f"cannot be read ({exc})") from None
+        except RecursionError:  # `[[[[…` a hundred thousand deep: no export nests like that
+            raise BadFile("is nested too deeply to be a Slack export file") from None
+        except (NotImplementedError, RuntimeError) as exc:  # an unsupported compression method, encryption
             raise BadFile(f"cannot be read ({exc})") from None
         except UnicodeDecodeError:
             raise BadFile("is not UTF-8 text") from None

@@ -14,14 +14,24 @@ from app.reply import CURSOR
 from app.sandbox.render import message_text, view_text
 from app.sandbox.screen import INDENT, Refs, Screen, clock_time
 from app.sandbox.transcript import Transcript, is_error_reply
+from app.strings.answers import STRINGS
+
+_STAGES = ("working", "recalling", "thinking", "queued")
 
 POLL_SECONDS = 0.05
 QUIET_SECONDS = 0.5
 
 
+# Every stage the "working…" placeholder shows ("⏳ Reading the thread…", "🔍 Looking through…", the queue
+# position), taken from the strings table so a new stage cannot be mistaken for a finished reply.
+_STAGE_PREFIXES = tuple(
+    {text.split(" ", 1)[0] for key in _STAGES for text in STRINGS[key].values()} | {":hourglass"}
+)
+
+
 def in_progress(text: str) -> bool:
-    """A placeholder ("⏳ Reading the thread…") or a reply still streaming (ends with the cursor)."""
-    return text.startswith(":hourglass") or text.endswith(CURSOR.strip())
+    """A stage placeholder or a reply still streaming (ends with the cursor)."""
+    return text.startswith(_STAGE_PREFIXES) or text.endswith(CURSOR.strip())
 
 
 @dataclass

@@ -23,6 +23,18 @@ STRINGS: dict[str, dict[Language, str]] = {
         "ko": ":warning: 언어 모델이 응답을 멈춰서 답변을 끝내지 못했어요. 모델이 바쁜 것 같아요. "
         "잠시 후 다시 시도해 주세요. Kiok 관리자 참고: {detail}",
     },
+    "rate_limited": {
+        "en": ":hourglass: You've asked me a lot in the last minute, and the model is shared with everyone "
+        "here. Please ask again in {seconds} s.",
+        "ko": ":hourglass: 최근 1분 동안 질문이 많았어요. 모델은 모두가 함께 쓰니 {seconds}초 뒤에 다시 "
+        "물어봐 주세요.",
+    },
+    "llm_busy": {
+        "en": ":warning: The language model is too busy to answer right now ({detail}). "
+        "Please try again in a few minutes.",
+        "ko": ":warning: 지금은 언어 모델이 너무 바빠서 답변할 수 없어요 ({detail}). "
+        "몇 분 뒤에 다시 시도해 주세요.",
+    },
     "internal_error": {
         "en": ":warning: Something went wrong while answering ({kind}). "
         "The error is in Kiok's log; please try again.",

@@ -93,16 +93,28 @@ _COMMON: dict[str, dict[Language, str]] = {
         "ko": ":warning: 지금은 Kiok의 기억을 쓸 수 없어요 ({detail}). 잠시 후 다시 시도해 주세요.",
     },
     "cmd_denied_channel": {
-        "en": ":no_entry: Only workspace admins can erase a channel's memory.",
-        "ko": ":no_entry: 채널의 기억은 워크스페이스 관리자만 지울 수 있어요.",
+        "en": ":no_entry: Only {who} can erase a channel's memory.",
+        "ko": ":no_entry: 채널의 기억은 {who}만 지울 수 있어요.",
     },
     "cmd_denied_message": {
-        "en": ":no_entry: Only the author of that message or a workspace admin can erase it.",
-        "ko": ":no_entry: 그 메시지는 작성자나 워크스페이스 관리자만 지울 수 있어요.",
+        "en": ":no_entry: Kiok has nothing you wrote stored at that link. "
+        "Only the author of that message or {who} can erase it.",
+        "ko": ":no_entry: 그 링크에는 내가 쓴 메시지로 저장된 것이 없어요. "
+        "그 메시지는 작성자나 {who}만 지울 수 있어요.",
     },
     "cmd_denied_digest": {
-        "en": ":no_entry: Only workspace admins can change digest schedules.",
-        "ko": ":no_entry: 정기 요약 일정은 워크스페이스 관리자만 바꿀 수 있어요.",
+        "en": ":no_entry: Only {who} can change digest schedules.",
+        "ko": ":no_entry: 정기 요약 일정은 {who}만 바꿀 수 있어요.",
+    },
+    "access_who_slack": {"en": "workspace admins", "ko": "워크스페이스 관리자"},
+    "access_who_slack_one": {"en": "a workspace admin", "ko": "워크스페이스 관리자"},
+    "access_who_listed": {
+        "en": "Kiok admins (the people listed in Kiok's settings)",
+        "ko": "Kiok 관리자(Kiok 설정에 등록된 사람)",
+    },
+    "access_who_listed_one": {
+        "en": "a Kiok admin (listed in Kiok's settings)",
+        "ko": "Kiok 관리자(Kiok 설정에 등록된 사람)",
     },
     "cmd_sources": {"en": "Sources", "ko": "출처"},
     "cmd_weekdays": {

@@ -102,8 +102,8 @@ STRINGS: dict[str, dict[Language, str]] = {
         "ko": "이제 Kiok이 다시 내 메시지를 기억해요.",
     },
     "home_notice_admin_only": {
-        "en": "Only workspace admins can change digest schedules.",
-        "ko": "요약 일정은 워크스페이스 관리자만 바꿀 수 있어요.",
+        "en": "Only {who} can change digest schedules.",
+        "ko": "요약 일정은 {who}만 바꿀 수 있어요.",
     },
     "home_notice_not_member": {
         "en": "You are not a member of that channel.",

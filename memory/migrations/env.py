@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from memory import summary_models, surface_models  # noqa: F401  (registers their tables)
+from memory import journal, summary_models, surface_models  # noqa: F401  (registers their tables)
 from memory.models import Base
 
 engine = context.config.attributes["engine"]

@@ -15,6 +15,7 @@ points still count in the sparse IDF statistics). It holds the GIL, stalling the
 (`kiok reindex`, backfills), before serving. It holds the store's lock, so writers wait; none is lost."""
 
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Sequence
@@ -68,6 +69,8 @@ from memory.vectors.schema import (
     scope_terms,
 )
 
+log = logging.getLogger(__name__)
+
 META_FILE = "kiok-index.json"
 # Files the engine itself keeps in a shard directory; recreate() deletes only a directory that looks like one.
 ENGINE_FILES = frozenset({"edge_config.json", "segments", "wal", META_FILE, f".{META_FILE}.tmp"})
@@ -106,10 +109,16 @@ class EdgeVectorStore(VectorStore):
         self._lock = threading.RLock()
         self._shard: EdgeShard | None = None
         self._meta: IndexMeta | None = None
+        self._wanted: IndexMeta | None = None  # what ensure() asked for, to reopen a rebuilt index
+        self._identity: tuple[int, int] | None = None  # the directory the open shard lives in
 
     @property
     def path(self) -> Path:
         return self._path
+
+    def stored_meta(self) -> IndexMeta | None:
+        """The model and dimension recorded for the index on disk (None: no index there yet)."""
+        return self._read_meta()
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -121,13 +130,14 @@ class EdgeVectorStore(VectorStore):
                 raise index_mismatch(f"at {self._path}", stored, wanted)
             if self._shard is None:
                 self._shard = self._open(wanted)
+                self._identity = _identity(self._path)
             if stored is None:
                 if self._shard.count(CountRequest(exact=True)) > 0:
                     self._release()
                     raise index_mismatch(f"at {self._path}", None, wanted)
                 self._write_meta(wanted)
             self._ensure_payload_indexes(self._shard)
-            self._meta = wanted
+            self._meta = self._wanted = wanted
 
     def recreate(self, *, dimension: int, model_id: str) -> None:
         with self._lock:
@@ -147,6 +157,7 @@ class EdgeVectorStore(VectorStore):
     def close(self) -> None:
         with self._lock:
             self._release()
+            self._wanted = None  # closed on purpose: stays closed until ensure()
 
     def optimize(self) -> None:
         """Build HNSW indexes and vacuum deletions; blocks every thread of the process while it runs."""
@@ -235,8 +246,21 @@ class EdgeVectorStore(VectorStore):
     # --- internals ---------------------------------------------------------------------------------
 
     def _ready(self) -> tuple[EdgeShard, IndexMeta]:
+        """The open shard. One whose directory was deleted or replaced underneath is dropped: a deleted
+        index fails with a message naming `kiok reindex`; one rebuilt by `kiok reindex` is reopened."""
+        if self._shard is not None and _identity(self._path) != self._identity:
+            log.warning("the vector index at %s was deleted or replaced underneath; dropping it", self._path)
+            self._release()
         if self._shard is None or self._meta is None:
-            raise RuntimeError(f"The vector index at {self._path} is not open: call ensure() first")
+            if self._wanted is None:
+                raise RuntimeError(f"The vector index at {self._path} is not open: call ensure() first")
+            if not self._path.is_dir():
+                raise VectorStoreUnavailable(
+                    f"The vector index at {self._path} is gone (deleted while Kiok was running). Answers use "
+                    "the thread only until it is rebuilt: run `kiok reindex`."
+                )
+            self.ensure(dimension=self._wanted.dimension, model_id=self._wanted.model_id)
+        assert self._shard is not None and self._meta is not None
         return self._shard, self._meta
 
     def _config(self, dimension: int) -> EdgeConfig:
@@ -291,9 +315,12 @@ class EdgeVectorStore(VectorStore):
 
     def _release(self) -> None:
         if self._shard is not None:
-            shard, self._shard, self._meta = self._shard, None, None
-            shard.flush()
-            shard.close()
+            shard, self._shard, self._meta, self._identity = self._shard, None, None, None
+            try:
+                shard.flush()
+                shard.close()
+            except Exception as exc:  # its files were deleted underneath: nothing left to save
+                log.warning("closing the vector index at %s failed: %s", self._path, exc)
 
     def _read_meta(self) -> IndexMeta | None:
         try:
@@ -305,6 +332,15 @@ class EdgeVectorStore(VectorStore):
         tmp = self._path / f".{META_FILE}.tmp"
         tmp.write_text(json.dumps(meta.to_json(), indent=2), encoding="utf-8")
         tmp.replace(self._path / META_FILE)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Device and inode of `path`, or None when it does not exist: a rebuilt directory differs."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 __all__ = ["EdgeVectorStore"]

@@ -143,12 +143,13 @@ class FakeLLMServer:
         self._closing = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
+        self._port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(target=self._serve, name=type(self).__name__, daemon=True)
 
     # Lifecycle ------------------------------------------------------------------------------------
     @property
     def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        return self._port
 
     @property
     def url(self) -> str:
@@ -165,6 +166,18 @@ class FakeLLMServer:
         self._closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def go_down(self) -> None:
+        """Stop listening, like a stopped server: connections are refused until `come_back()`."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def come_back(self) -> None:
+        """Listen again on the same port (after `go_down()`)."""
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._serve, name=type(self).__name__, daemon=True)
+        self._thread.start()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -6,6 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from app.access import AdminPolicy
 from app.blocks.home import HOME_ACTIONS
 from app.digests import HomeTab, digests_of
 from app.services import Services
@@ -16,7 +17,9 @@ HOME_ACTION_PATTERN = re.compile("^(" + "|".join(re.escape(a) for a in HOME_ACTI
 def register(app: App, services: Services) -> None:
     digests = digests_of(services)
     if digests is not None:
-        _register_home(app, HomeTab(digests, services.memory))
+        _register_home(
+            app, HomeTab(digests, services.memory, AdminPolicy.from_settings(services.settings.slack))
+        )
 
 
 def _register_home(app: App, home: HomeTab) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from app.access import AdminPolicy
 from app.digests import HomeTab, digests_of
 from app.services import Services
 
@@ -16,7 +17,7 @@ def register(app: App, services: Services) -> None:
     digests = digests_of(services)
     if digests is None:
         return  # digests are not part of these services: no App Home
-    home = HomeTab(digests, services.memory)
+    home = HomeTab(digests, services.memory, AdminPolicy.from_settings(services.settings.slack))
 
     @app.event("app_home_opened")
     def on_home_opened(

@@ -1,0 +1,1 @@
+"""Reliability tests: failures, load, abuse and bad input (docs/reliability.md)."""
