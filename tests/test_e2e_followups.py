@@ -6,6 +6,7 @@ import pytest
 
 from app.bootstrap import Bot
 from app.emulator import SlackEmulator
+from memory.journal import PENDING, DeliveryJournal
 from tests.fakes.fake_ollama import FakeOllama
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,21 @@ def test_a_direct_message_is_answered(
     emulator.wait_for(lambda: "Hello Alice, here is your answer." in replies(emulator, dm, asked))
 
 
+def test_a_direct_message_that_names_the_bot_is_answered_once(
+    emulator: SlackEmulator, fake_ollama: FakeOllama, start_bot: Callable[..., Bot]
+) -> None:
+    bot = start_bot()
+    alice = emulator.add_user(name="alice")
+    dm = emulator.add_channel(name="dm-alice", is_im=True, members=[alice])
+    fake_ollama.enqueue("Named and answered.")
+    # Slack sends no app_mention in a DM, even when the bot is named
+    asked = emulator.post_message(dm, alice, f"<@{emulator.bot_user_id}> what did we decide?")
+    emulator.wait_for(lambda: "Named and answered." in replies(emulator, dm, asked))
+    inbox = DeliveryJournal(bot.services.store.engine)
+    emulator.wait_for(lambda: inbox.event_counts().get(PENDING, 0) == 0)
+    assert len(replies(emulator, dm, asked)) == 1 and len(fake_ollama.bodies("/api/chat")) == 1
+
+
 def test_follow_ups_are_answered_only_where_the_channel_enables_them(
     emulator: SlackEmulator, fake_ollama: FakeOllama, start_bot: Callable[..., Bot]
 ) -> None:
@@ -39,6 +55,9 @@ def test_follow_ups_are_answered_only_where_the_channel_enables_them(
 
     docs = emulator.post_message(channel, alice, "and what about the docs?", thread_ts=root)  # policy off
     emulator.wait_for(lambda: bot.services.store.get_message(emulator.team_id, channel, docs))
+    # stored on receipt, before its listener ran: wait until the listener is through (no event pending)
+    inbox = DeliveryJournal(bot.services.store.engine)
+    emulator.wait_for(lambda: inbox.event_counts().get(PENDING, 0) == 0)
     assert len(fake_ollama.bodies("/api/chat")) == 1
 
     bot.services.memory.policies.update(emulator.team_id, channel, followups=True)

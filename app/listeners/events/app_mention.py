@@ -18,6 +18,9 @@ def register(app: App, services: Services) -> None:
         event: dict[str, Any], context: BoltContext, client: WebClient, logger: logging.Logger
     ) -> None:
         services.ingest.handle(context.team_id or "", event)
+        if not all(isinstance(event.get(k), str) and event.get(k) for k in ("channel", "ts")):
+            logger.warning("ignoring an app_mention without a channel or ts: %r", str(event)[:200])
+            return
         mention = Mention.from_event(
             event, team_id=context.team_id or "", bot_user_id=context.bot_user_id or ""
         )

@@ -19,12 +19,15 @@ def register(app: App, services: Services) -> None:
         team_id = context.team_id or ""
         services.ingest.handle(team_id, event)
         bot = context.bot_user_id or ""
+        direct = event.get("channel_type") == "im"
         if (
             event.get("subtype")
             or event.get("bot_id")
             or not event.get("user")
-            or f"<@{bot}>" in event.get("text", "")
+            # mentions are answered by the app_mention listener, except in DMs: Slack sends no
+            # app_mention there, whether or not the bot is named
+            or (not direct and f"<@{bot}>" in str(event.get("text") or ""))
         ):
-            return  # edits, joins, bots, and mentions (answered by the app_mention listener)
-        if event.get("channel_type") == "im" or services.followups.wants_answer(team_id, event):
+            return  # edits, joins, bots, and channel mentions
+        if direct or services.followups.wants_answer(team_id, event):
             services.mentions.answer(client, Mention.from_event(event, team_id=team_id, bot_user_id=bot))
