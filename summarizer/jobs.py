@@ -308,6 +308,7 @@ class SummaryWorker:
             budget=self.settings.brief_tokens,
             now=self.clock(),
             tz=ZoneInfo(self.settings.timezone),
+            language="ko" if _language(i.text for i in items) == "Korean" else "en",
         )
         self.summaries.save_brief(team, channel, text, estimate_tokens(text))
         return text

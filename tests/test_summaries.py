@@ -202,3 +202,23 @@ def test_summaries_are_recalled_with_superseded_marks_and_forgotten_with_their_m
     memory.forget(T, channel_id=C)
     assert store.episodes(T, C, kind="thread") == [] and store.get_brief(T, C) is None
     assert memory.indexer.point_count() == 0
+
+
+def test_a_korean_channel_gets_its_brief_in_korean() -> None:
+    from datetime import UTC, datetime
+
+    from memory.summaries import ItemRecord
+    from summarizer.brief import render_brief
+
+    friday = str(datetime(2026, 11, 20, 9, tzinfo=UTC).timestamp())
+    items = [
+        ItemRecord(T, C, "decision", "v2.3은 금요일에 배포", friday),
+        ItemRecord(T, C, "action_item", "릴리스 노트 작성", friday, owner="민수", due="2026-11-27"),
+    ]
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    ko = render_brief("dev-kr", items, budget=600, now=now, language="ko")
+    assert ko.splitlines()[0] == "#dev-kr 프로젝트 브리프 (2026-11-23 (월) 기준)"
+    assert "결정 사항:\n- v2.3은 금요일에 배포 (2026-11-20 (금)부터)" in ko
+    assert "진행 중인 할 일:\n- 민수: 릴리스 노트 작성 (마감 2026-11-27 (금))" in ko
+    en = render_brief("release", items, budget=600, now=now)
+    assert "(since Fri 20 Nov)" in en and "(due Fri 27 Nov)" in en and "Open action items:" in en

@@ -7,6 +7,7 @@ from app.commands.context import CommandContext
 from app.commands.parser import ParsedCommand, parse_no_args, parse_since
 from app.i18n import t
 from app.slack_text import escape
+from summarizer.brief import LABELS as BRIEF_LABELS
 from summarizer.brief import SECTIONS
 from summarizer.tokens import estimate_tokens
 
@@ -58,7 +59,11 @@ def brief(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     text = ctx.services.summaries.worker.summaries.get_brief(ctx.team_id, ctx.channel_id)
     if not text:
         return notice(t("cmd_brief_none", language), public=parsed.share)
-    headings = {f"{title}:": f"*{t(f'cmd_section_{kind}', language)}*" for kind, title in SECTIONS}
+    headings = {  # the brief is stored in the channel's language; headings follow the asker's
+        f"{labels[kind]}:": f"*{t(f'cmd_section_{kind}', language)}*"
+        for labels in BRIEF_LABELS.values()
+        for kind, _title in SECTIONS
+    }
     lines = text.splitlines()
     body = [headings.get(line, escape(line)) for line in lines[1:]]  # line 1: "Project brief for #x (…)"
     footer = escape(lines[0]) if lines else ""
