@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 
-from app.slack_data import fetch_thread, message_record
+from app.slack_data import fetch_thread, history_pages, message_record
 from memory.service import MemoryService
 from memory.sync_state import SyncState, SyncStore
 
@@ -50,17 +50,18 @@ def backfill_channel(
     threads: list[str] = work.get("threads", [])
     result = BackfillResult(channel=channel, resumed=resumed)
 
-    cursor = state.cursor or None
-    while not work.get("history_done"):
-        resp = client.conversations_history(channel=channel, limit=PAGE, cursor=cursor, oldest=oldest or None)
-        page = resp.get("messages") or []
+    pages = (
+        ()
+        if work.get("history_done")
+        else history_pages(client, channel, oldest=oldest, cursor=state.cursor, page_size=PAGE)
+    )
+    for page, cursor in pages:
         records = [r for m in page if (r := message_record(team_id, channel, m))]
         memory.ingest(records)
         result.messages += len(records)
         threads += [m["ts"] for m in page if m.get("reply_count") and m.get("thread_ts", m["ts"]) == m["ts"]]
-        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-        work = {"threads": threads, "history_done": not cursor or not resp.get("has_more", True)}
-        sync.put(team_id, channel, JOB, SyncState(cursor=cursor or "", oldest=oldest, state=json.dumps(work)))
+        work = {"threads": threads, "history_done": not cursor}
+        sync.put(team_id, channel, JOB, SyncState(cursor=cursor, oldest=oldest, state=json.dumps(work)))
         if progress is not None:
             progress(len(records))
 

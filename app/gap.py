@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from app.answers import Mention
 from app.config import SlackSettings
 from app.recovery import JournaledAnswerer
-from app.slack_data import fetch_thread, message_record
+from app.slack_data import fetch_thread, history_pages, message_record
 from memory.records import OWN_REPLY
 from memory.service import MemoryService
 from memory.sync_state import SyncStore
@@ -205,18 +205,11 @@ class GapFiller:
         oldest = f"{since:.6f}"
         fetched: dict[str, dict[str, Any]] = {}
         threads: set[str] = set()
-        cursor: str | None = None
-        while True:
-            resp = self._client.conversations_history(
-                channel=channel_id, oldest=oldest, limit=PAGE, cursor=cursor
-            )
-            for m in resp.get("messages") or []:
+        for page, _cursor in history_pages(self._client, channel_id, oldest=oldest, page_size=PAGE):
+            for m in page:
                 fetched[str(m["ts"])] = m
                 if m.get("reply_count") and float(m.get("latest_reply") or 0) > since:
                     threads.add(str(m["ts"]))
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor or not resp.get("has_more", True):
-                break
         active_since = f"{since - ACTIVE_THREAD_SECONDS:.6f}"
         threads.update(self._sync.active_threads(team_id, channel_id, active_since, MAX_ACTIVE_THREADS))
         by_thread: dict[str, list[dict[str, Any]]] = {}
@@ -252,8 +245,8 @@ class GapFiller:
             return False
         user, text = message.get("user"), str(message.get("text") or "")
         mentioned = f"<@{bot}>" in text
-        if not user or user == bot or (mentioned if is_im else not mentioned):
-            return False  # the same rule as the message and app_mention listeners
+        if not user or user == bot or not (is_im or mentioned):
+            return False  # the listeners' rule: every DM (named or not), and channel messages naming Kiok
         if self._clock() - float(message["ts"]) > self._settings.gap_answer_minutes * 60:
             return False
         thread = by_thread.get(str(message.get("thread_ts") or message["ts"]), [])

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from slack_sdk import WebClient
@@ -71,6 +72,23 @@ def clean_text(value: object) -> str:
     except UnicodeEncodeError:
         text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
     return text
+
+
+def history_pages(
+    client: WebClient, channel: str, *, oldest: str = "", cursor: str = "", page_size: int = 200
+) -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """`conversations.history` page by page, newest first: each page's messages and the cursor of the next
+    page ("" after the last), so a caller can save it and resume there."""
+    while True:
+        resp = client.conversations_history(
+            channel=channel, limit=page_size, cursor=cursor or None, oldest=oldest or None
+        )
+        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or ""
+        if not resp.get("has_more", True):
+            cursor = ""
+        yield list(resp.get("messages") or []), cursor
+        if not cursor:
+            return
 
 
 def fetch_thread(
