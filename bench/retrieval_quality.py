@@ -38,10 +38,12 @@ class Scores:
     r10: list[float] = field(default_factory=list)
     rr: list[float] = field(default_factory=list)
 
-    def add(self, evidence: Iterable[str], ranked: list[set[str]]) -> None:
+    def add(self, evidence: Iterable[str], ranked: list[set[str]], messages: list[bool]) -> None:
+        """`messages[i]`: hit i is a message. @N counts the first N message hits and the summaries ranked
+        among them (summaries have their own quota, KIOK_MEMORY__RECALL_SUMMARIES)."""
         wanted = set(evidence)
-        found5 = set().union(*ranked[:5]) & wanted if ranked else set()
-        found10 = set().union(*ranked[:10]) & wanted if ranked else set()
+        found5 = set().union(*ranked[: _cut(messages, 5)]) & wanted if ranked else set()
+        found10 = set().union(*ranked[: _cut(messages, 10)]) & wanted if ranked else set()
         self.r5.append(len(found5) / len(wanted))
         self.r10.append(len(found10) / len(wanted))
         rank = next((i for i, hit in enumerate(ranked, 1) if hit & wanted), None)
@@ -50,6 +52,16 @@ class Scores:
     def row(self) -> str:
         n = len(self.rr) or 1
         return f"{sum(self.r5) / n:5.3f} {sum(self.r10) / n:5.3f} {sum(self.rr) / n:5.3f}"
+
+
+def _cut(messages: list[bool], n: int) -> int:
+    """How many hits come before the (n+1)-th message hit."""
+    seen = 0
+    for i, is_message in enumerate(messages):
+        seen += is_message
+        if seen > n:
+            return i
+    return len(messages)
 
 
 def groups(q: Question, replies: set[tuple[str, str]]) -> list[str]:
@@ -87,8 +99,10 @@ def evaluate(
             if strict:
                 ranked = [r if h.kind == "message" else set() for h, r in zip(hits, ranked, strict=True)]
             for g in groups(q, replies):
-                table[mode][g].add(q.evidence, ranked)
-            if not any(hit & set(q.evidence) for hit in ranked[:10]):
+                table[mode][g].add(q.evidence, ranked, [h.kind == "message" for h in hits])
+            if not any(
+                hit & set(q.evidence) for hit in ranked[: _cut([h.kind == "message" for h in hits], 10)]
+            ):
                 misses[mode].append(q)
     return table, misses
 

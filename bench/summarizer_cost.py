@@ -6,10 +6,12 @@ exactly as they would live: when a channel's ready text reaches `batch_min_token
 segment has waited `batch_max_wait_hours`.
 
 (a) LLM input tokens per ingested message token (target <= 1.5), every call counted (batches, their
-    repairs and merges, week roll-ups; the brief is rendered by code). The default model is a *null
-    model*: an in-process LLMClient that answers at once with a schema-valid object. Input cost is decided
-    by Kiok's prompts and batching, so it is measured exactly, except that week roll-ups read the
-    episode summaries the model wrote: the null model writes `--summary-words` words per segment.
+    repairs and merges, week roll-ups; the brief is rendered by code), and the same after a one-slot
+    prompt cache (what llama.cpp/Ollama must process when a call shares its prefix with the previous one).
+    The model is an in-process stand-in that answers at once with a schema-valid object, so input cost is
+    exact: `--model extractive` (default) records decisions and tasks as a model would, so later calls list
+    them; `--model null` records nothing (the lower bound). Also printed: for each planted reversal, whether
+    the decision it reverses was listed in the call that read it (a model can only mark what it is shown).
 (b) Freshness: hours from a segment's last message to its episode being stored (p50, p95, max).
 (c) With --llm-url (an OpenAI-compatible server, e.g. llama.cpp serving Gemma 3 270M), the same with a
     real model, and how many planted decisions, owners and due dates come out right.
@@ -132,7 +134,18 @@ class Counting(LLMClient):
 
     def __init__(self, inner: LLMClient, *, log: bool = False) -> None:
         self.inner, self.calls, self.sent, self.reported, self.seconds = inner, 0, 0, 0, 0.0
-        self.log = log
+        self.log, self.prompts, self.fresh, self._last = log, [], 0, ""
+
+    def _uncached(self, prompt: str) -> int:
+        """Tokens a server with a one-slot prompt cache (llama.cpp `cache_prompt`, Ollama) must process:
+        the prompt after its common prefix with the previous call's."""
+        same = 0
+        for a, b in zip(prompt, self._last, strict=False):
+            if a != b:
+                break
+            same += 1
+        self._last = prompt
+        return estimate_tokens(prompt[same:])
 
     def chat(
         self,
@@ -150,6 +163,8 @@ class Counting(LLMClient):
         self.calls += 1
         sent = sum(estimate_tokens(m.content) for m in messages)
         self.sent += sent
+        self.fresh += self._uncached("\n".join(m.content for m in messages))
+        self.prompts.append(messages[-1].content)
         self.reported += result.prompt_tokens
         if self.log:  # progress of slow real-model runs, one line per call
             print(
@@ -188,6 +203,13 @@ def main() -> None:
     parser.add_argument("--max-wait-hours", type=float, help="KIOK_SUMMARY__BATCH_MAX_WAIT_HOURS")
     parser.add_argument("--live-items", type=int, help="KIOK_SUMMARY__LIVE_ITEMS")
     parser.add_argument("--max-output", type=int, help="KIOK_SUMMARY__MAX_OUTPUT_TOKENS")
+    parser.add_argument(
+        "--model",
+        choices=("null", "extractive"),
+        default="extractive",
+        help="in-process stand-in: 'extractive' records decisions and tasks (so later calls list them), "
+        "'null' records nothing",
+    )
     parser.add_argument("--llm-url", help="OpenAI-compatible server for a real-model run")
     parser.add_argument("--channel", help="keep only this channel's messages (short real-model runs)")
     parser.add_argument("--context-window", type=int, default=2048, help="the real model's window")
@@ -229,7 +251,8 @@ def main() -> None:
                 )
             )
         else:
-            inner = NullModel(args.context, args.summary_words)
+            stand_in = ExtractiveModel if args.model == "extractive" else NullModel
+            inner = stand_in(args.context, args.summary_words)
         shown = {"batch_min_tokens", "batch_max_wait_hours", "live_items", "max_output_tokens"}
         print(f"settings: {settings.summary.model_dump(include=shown)}")
         llm = Counting(inner, log=bool(args.llm_url))
@@ -293,6 +316,7 @@ def report(ws: Workspace, memory: Any, llm: Counting, settings: Any, tick: timed
     print(
         f"LLM input: {llm.sent} tokens estimated as sent"
         + (f", {llm.reported} reported by the server" if llm.reported else "")
+        + f"; {llm.fresh} after a one-slot prompt cache ({llm.fresh / llm.sent:.2f} of sent)"
     )
     p50, p95, worst = percentile(lags, 50), percentile(lags, 95), max(lags, default=0)
     print(f"freshness (last message -> episode stored, {len(lags)} episodes): ", end="")
@@ -314,7 +338,30 @@ def report(ws: Workspace, memory: Any, llm: Counting, settings: Any, tick: timed
     print(f"| **all** | {len(ws.messages)} | {total_msg} | {total_in} | {total_in / total_msg:.2f} | |")
     if total_in != sum(by_kind.values()):
         print(f"WARNING: episodes hold {total_in} input tokens but jobs report {sum(by_kind.values())}")
+    print(f"  same, after the prompt cache: {llm.fresh / total_msg:.2f} per message token")
     accuracy(ws, store)
+    listed_recall(ws, store, llm.prompts)
+
+
+_DATE_NOTE = re.compile(r" \[\d{4}-\d\d-\d\d[^\]]*\]")
+
+
+def listed_recall(ws: Workspace, store: Any, prompts: Sequence[str]) -> None:
+    """For each planted reversal: was the decision it reverses recorded, and listed (as D1…) in the call
+    that read the reversal? A model can only mark what it is shown as replaced."""
+    text = {m.ts: _DATE_NOTE.sub("", m.text)[:100] for m in ws.messages}
+    recorded = listed = 0
+    for new_ts, old_ts in ws.reversed_from.items():
+        channel = next(m.channel for m in ws.messages if m.ts == old_ts)
+        items = store.items(ws.team, channel, kinds=["decision"], live_only=False)
+        recorded += any(old_ts in i.sources for i in items)
+        for prompt in prompts:
+            head, _, body = _DATE_NOTE.sub("", prompt).partition("<messages>")
+            if text[new_ts] in body:
+                listed += text[old_ts] in head
+                break
+    print(f"reversals: earlier decision recorded {recorded} / {len(ws.reversed_from)}, ", end="")
+    print(f"listed in the call that read the reversal {listed} / {len(ws.reversed_from)}")
 
 
 def accuracy(ws: Workspace, store: Any) -> None:

@@ -75,6 +75,7 @@ class Workspace:
     channels: list[Channel]
     messages: list[Message] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+    reversed_from: dict[str, str] = field(default_factory=dict)  # ts of a reversal -> ts of what it reverses
 
     def summary(self) -> str:
         langs = Counter(m.lang for m in self.messages)
@@ -243,6 +244,7 @@ class _Generator:
                     "key": ("decision", str(si), str(ai)),
                     "slots": both,
                     "why": self.rng.choice(ph.REASONS),
+                    "ts": ts,
                 }
                 self.reversals.setdefault((rev_day, ch.id), []).append(item)
                 self.asked.add((ch.id, "decision", str(si), str(ai)))  # asked once reversed
@@ -282,6 +284,7 @@ class _Generator:
         for i, lg in enumerate(("en", "ko")):
             slots[lg]["why"] = why[i]
         ts = self._say(ch, t, self._speaker(ch, lang), fill(ph.DECISION[f"rev_{lang}"], slots[lang]), lang)
+        self.ws.reversed_from[ts] = str(item["ts"])
         self.asked.discard((ch.id, *item["key"]))  # type: ignore[arg-type]
         self._ask(ch, item["key"], "reversed", ts, lang, ph.DECISION, "q", slots)  # type: ignore[arg-type]
 

@@ -74,7 +74,14 @@ class MemorySettings(BaseModel):
         return self
 
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant (Qdrant's default is 2).")
-    recall_k: int = Field(8, ge=1, le=100, description="Hits a recall returns by default.")
+    recall_k: int = Field(8, ge=1, le=100, description="Message hits a recall returns by default.")
+    recall_summaries: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="Summaries (episodes, decisions, facts) a recall returns besides its messages: "
+        "their own quota, so they add context without pushing source messages out.",
+    )
     candidates: int = Field(40, ge=5, le=1000, description="Candidates fetched per signal before fusion.")
     redact_secrets: bool = Field(
         True, description="Replace secrets with `[redacted <kind>]` before storing, embedding or prompting."

@@ -4,15 +4,15 @@ what the asker's conversation may see, joined back to SQL so hits carry the exac
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from memory.config import MemorySettings
 from memory.embeddings.base import Embedder
 from memory.policies import PolicyStore
 from memory.sparse import SparseEncoder
 from memory.store import MessageStore
-from memory.summary_index import SummaryIndex
-from memory.vectors.base import ScopeFilter, SearchMode, VectorHit, VectorStore
+from memory.summary_index import SUMMARY_KINDS, SummaryIndex
+from memory.vectors.base import ScopeFilter, SearchMode, SparseVector, VectorHit, VectorStore
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class Recaller:
 
     def recall(self, query: RecallQuery, *, mode: SearchMode = "hybrid") -> list[RecallHit]:
         k = query.k or self._settings.recall_k
+        extra = self._settings.recall_summaries if self._summaries is not None else 0
         scope = ScopeFilter(
             team=query.team_id,
             channels=self.visible_channels(query.team_id, query.channel, include_shared=query.include_shared),
@@ -100,20 +101,37 @@ class Recaller:
         dense = self._embedder.embed_query(query.text).tolist() if mode != "sparse" else None
         sparse = self._sparse.encode_query(query.text) if mode != "dense" else None
         t1 = time.perf_counter()
-        raw = self._vectors.search(
-            dense=dense,
-            sparse=sparse,
-            scope=scope,
-            limit=k * 3,
-            mode=mode,
-            rrf_k=self._settings.rrf_k,
-            candidates=max(self._settings.candidates, k * 3),
-        )
+        # Messages and summaries are ranked by separate searches: a summary can neither take a message's
+        # place nor shift the messages' fused ranks (summaries have their own quota, `recall_summaries`).
+        raw = self._search(dense, sparse, replace(scope, kinds=("message",)), k, mode)
+        if extra:
+            raw += self._search(dense, sparse, replace(scope, kinds=SUMMARY_KINDS), extra, mode)
         t2 = time.perf_counter()
         hits = self._join(query.team_id, raw, scope)
         t3 = time.perf_counter()
         self.last_timings = RecallTimings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
-        return _collapse(hits)[:k]
+        messages = _collapse([h for h in hits if h.kind == "message"])[:k]
+        # A summary that repeats a message shown anyway is dropped, not the message.
+        summaries = _collapse(messages + [h for h in hits if h.kind != "message"])[len(messages) :][:extra]
+        return sorted(messages + summaries, key=lambda h: (-round(h.score, 9), -float(h.ts)))
+
+    def _search(
+        self,
+        dense: list[float] | None,
+        sparse: SparseVector | None,
+        scope: ScopeFilter,
+        n: int,
+        mode: SearchMode,
+    ) -> list[VectorHit]:
+        return self._vectors.search(
+            dense=dense,
+            sparse=sparse,
+            scope=scope,
+            limit=n * 3,
+            mode=mode,
+            rrf_k=self._settings.rrf_k,
+            candidates=max(self._settings.candidates, n * 3),
+        )
 
     def _join(self, team_id: str, raw: Sequence[VectorHit], scope: ScopeFilter) -> list[RecallHit]:
         """Attach the stored text; drop anything SQL no longer has or that lies outside the scope."""

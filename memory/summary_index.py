@@ -16,6 +16,9 @@ def _item_text(it: MemoryItem) -> str:
     return " ".join(p for p in (it.owner and f"{it.owner}:", it.text, it.due and f"(due {it.due})") if p)
 
 
+SUMMARY_KINDS = ("episode", "decision", "action_item", "open_question", "fact", "convention")  # indexed kinds
+
+
 class SummaryIndex:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -157,4 +160,4 @@ class SummaryIndex:
         return points
 
 
-__all__ = ["SummaryIndex"]
+__all__ = ["SUMMARY_KINDS", "SummaryIndex"]

@@ -63,8 +63,8 @@ def summarize_batch(
     language: str,
     listed: Sequence[LiveItem] = (),
 ) -> BatchResult:
-    system = render("batch_system", language=language)
-    frame = render("batch_user", channel=channel, listed=listing(listed), messages="")
+    system = render("batch_system")  # the same for every call: servers reuse its cached prefix
+    frame = render("batch_user", channel=channel, listed=listing(listed), messages="", language=language)
     window = summarizer.llm.model_info().context_length
     output = min(summarizer.max_output_tokens, window // 4)
     per_call = max(1, (output - FIXED_OUTPUT) // SEGMENT_OUTPUT)

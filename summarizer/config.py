@@ -91,14 +91,13 @@ class SummarySettings(BaseModel):
     )
     tick_seconds: int = Field(60, ge=5, description="How often the bot looks for conversation to summarize.")
     live_items: int = Field(
-        10,
+        6,
         ge=0,
         le=50,
         description=(
             "Most current decisions, action items and open questions listed to the model per call (those "
-            "sharing words with the new text first, then the newest), so it can mark what is reversed or "
-            "done. The listing is paid on every call: more items catch more updates of old items, at about "
-            "15 tokens each."
+            "sharing distinctive words with a new message first, then the newest), so it can mark what is "
+            "reversed or done. The listing is paid on every call, at about 25 tokens an item."
         ),
     )
     batch_min_tokens: int = Field(

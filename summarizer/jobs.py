@@ -8,7 +8,6 @@ a few overviews (not every segment summary), and the brief is rendered from item
 """
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from summarizer.dates import annotate
 from summarizer.items import Numbered, batch_items
 from summarizer.language import detect_language
 from summarizer.pipeline import Line, LiveItem, Summarizer, Usage
+from summarizer.relevance import Candidate, relevant
 from summarizer.tokens import estimate_tokens
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ THREAD, DAY, WEEK = (
 )  # THREAD, DAY: queued by old versions
 KINDS = (BATCH, THREAD, DAY, WEEK)
 WEEK_DIRECT_TOKENS = 150  # a week whose episode summaries are this short is their text: no model call
-_WORD = re.compile(r"\w{3,}")
 
 
 def _ts(moment: datetime) -> str:
@@ -218,7 +217,7 @@ class SummaryWorker:
             lines += seg_lines
             inputs.append(SegmentInput(f"S{index + 1}", _label(messages[0].ts, tz), tuple(seg_lines)))
         texts = [m.text for s in todo for m in s[3]]
-        refs = self._listed(team, channel, " ".join(texts))
+        refs = self._listed(team, channel, texts)
         label = self.directory.get_channel(team, channel)
         result = summarize_batch(
             self.summarizer,
@@ -278,25 +277,26 @@ class SummaryWorker:
             **_usage(result.usage, started),
         }
 
-    def _listed(self, team: str, channel: str, text: str) -> dict[str, ItemRecord]:
-        """Live items shown to the model (refs D1, A1, Q1…): those sharing words with the new text
-        first, then the newest, at most `live_items`."""
+    def _listed(self, team: str, channel: str, texts: Sequence[str]) -> dict[str, ItemRecord]:
+        """Live items shown to the model (refs D1, A1, Q1…), at most `live_items`: those the new messages
+        plausibly update (`summarizer.relevance`) first, then the newest; numbered oldest first."""
         if not self.settings.live_items:
             return {}
-        words = {w.lower() for w in _WORD.findall(text)}
         live = self.summaries.items(team, channel, kinds=["decision", "action_item", "open_question"])
-        scored = sorted(
-            live,
-            key=lambda it: (
-                len(words & {w.lower() for w in _WORD.findall(f"{it.text} {it.owner}")}),
-                it.valid_from,
-            ),
-            reverse=True,
-        )[: self.settings.live_items]
+        keys = relevant(
+            [Candidate(i, f"{it.text} {it.owner}") for i, it in enumerate(live)],
+            texts,
+            self.settings.live_items,
+        )
+        # Then the newest others: a reversal need not repeat its decision's words ("QA failed: we move
+        # the release to Monday" reverses "Ship v2.3 on Thursday"), and recent items are the likeliest.
+        others = sorted((k for k in range(len(live)) if k not in keys), key=lambda k: live[k].valid_from)
+        keys += others[::-1][: self.settings.live_items - len(keys)]
+        chosen = [live[k] for k in keys]
         refs: dict[str, ItemRecord] = {}
         for kind, prefix in (("decision", "D"), ("action_item", "A"), ("open_question", "Q")):
-            chosen = sorted((it for it in scored if it.kind == kind), key=lambda it: (it.valid_from, it.id))
-            refs |= {f"{prefix}{i}": it for i, it in enumerate(chosen, start=1)}
+            same = sorted((it for it in chosen if it.kind == kind), key=lambda it: (it.valid_from, it.id))
+            refs |= {f"{prefix}{i}": it for i, it in enumerate(same, start=1)}
         return refs
 
     def refresh_brief(self, team: str, channel: str) -> str:
@@ -343,7 +343,7 @@ def _language(texts: Iterable[str]) -> str:
     if korean / letters > 0.6 or (detect_language(sample) == "ko" and korean / letters > 0.4):
         return "Korean"
     if korean / letters > 0.05:
-        return "the language of each segment (Korean or English)"
+        return "each segment's language (Korean or English)"
     return "English"
 
 

@@ -24,6 +24,7 @@ from summarizer.tokens import PER_MESSAGE_OVERHEAD, estimate_tokens, truncate_to
 log = logging.getLogger(__name__)
 
 SAFETY_MARGIN = 0.1
+LISTED_CHARS = 120  # a listed item is shown to be recognized, not re-read: its start is enough
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -53,7 +54,8 @@ class LiveItem:
 
     def render(self) -> str:
         extra = "".join(f"; {k}: {v}" for k, v in (("owner", self.owner), ("due", self.due)) if v)
-        return quoted(f"{self.ref}: {self.text}{extra}")
+        text = self.text if len(self.text) <= LISTED_CHARS else self.text[: LISTED_CHARS - 1].rstrip() + "…"
+        return quoted(f"{self.ref}: {text}{extra}")
 
 
 @dataclass

@@ -169,11 +169,8 @@ def test_llm_down_defers_the_job_and_nothing_is_lost(
     assert SummaryStore(memory.store.engine).episodes(T, C, kind="thread") == []
 
 
-def test_summaries_are_recalled_with_superseded_marks_and_forgotten_with_their_messages(
-    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
-) -> None:
-    from memory.retrieval import RecallQuery
-
+def summarized(memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama) -> None:
+    """A release thread, its reversal two days later and a task handed over: summarized and indexed."""
     pipeline = setup(memory, memory_settings, fake_ollama)
     memory.ingest(
         [
@@ -187,6 +184,14 @@ def test_summaries_are_recalled_with_superseded_marks_and_forgotten_with_their_m
     pipeline.planner.plan(now=MONDAY + timedelta(days=3))
     pipeline.runner.run_pending()
     memory.indexer.index_pending()
+
+
+def test_summaries_are_recalled_with_superseded_marks_and_forgotten_with_their_messages(
+    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
+) -> None:
+    from memory.retrieval import RecallQuery
+
+    summarized(memory, memory_settings, fake_ollama)
     hits = memory.recall(RecallQuery(T, C, "which day do we ship v2.3?", k=10))
     decisions = {h.text: h for h in hits if h.kind == "decision"}
     assert "Ship v2.3 on Thursday [superseded]" in decisions
@@ -222,3 +227,23 @@ def test_a_korean_channel_gets_its_brief_in_korean() -> None:
     assert "진행 중인 할 일:\n- 민수: 릴리스 노트 작성 (마감 2026-11-27 (금))" in ko
     en = render_brief("release", items, budget=600, now=now)
     assert "(since Fri 20 Nov)" in en and "(due Fri 27 Nov)" in en and "Open action items:" in en
+
+
+def test_summaries_have_their_own_quota_and_never_push_messages_out(
+    memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
+) -> None:
+    from memory.retrieval import RecallQuery
+
+    summarized(memory, memory_settings, fake_ollama)
+    query = RecallQuery(T, C, "which day do we ship v2.3?", k=2)
+    hits = memory.recall(query)
+    messages = [h.ts for h in hits if h.kind == "message"]
+    summaries = [h for h in hits if h.kind != "message"]
+    quota = memory_settings.memory.recall_summaries
+    assert len(messages) == 2 and 1 <= len(summaries) <= quota
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)  # one ranked list
+
+    recaller = memory.recaller
+    recaller._settings = recaller._settings.model_copy(update={"recall_summaries": 0})
+    alone = memory.recall(query)
+    assert [h.ts for h in alone] == messages and all(h.kind == "message" for h in alone)

@@ -197,7 +197,17 @@ def test_a_batch_is_one_job_that_a_crash_repeats_once_and_planning_never_overlap
     assert len(store.items(T, "C1", kinds=["decision"])) == 1
 
 
-def test_the_listing_of_live_items_is_capped_and_prefers_related_ones(
+RELATED = [
+    ("avro", "billing", "serialization"),
+    ("kafka", "payments", "queue"),
+    ("redis", "session", "cache"),
+    ("nginx", "gateway", "proxy"),
+    ("grafana", "latency", "dashboards"),
+]
+UNRELATED = ["Lunch is at noon on Fridays", "The office closes early in December", "Standup moves to ten"]
+
+
+def test_live_items_the_new_messages_may_update_are_listed_first_then_the_newest(
     memory: MemoryService, memory_settings: Settings, fake_ollama: FakeOllama
 ) -> None:
     p = pipeline(memory, memory_settings, fake_ollama, batch_max_wait_hours=0, live_items=3)
@@ -206,17 +216,25 @@ def test_the_listing_of_live_items_is_capped_and_prefers_related_ones(
     p.runner.run_pending()
     store = SummaryStore(memory.store.engine)
     (episode,) = store.episodes(T, "C1", kind="thread")
-    planted = [
-        ItemRecord(T, "C1", "decision", f"Decision number {i} about topic{i}", ts(0, 1 + i)) for i in range(8)
-    ]
+    texts = [f"Use {tool} for the {area} {what}" for tool, area, what in RELATED] + UNRELATED
+    planted = [ItemRecord(T, "C1", "decision", t, ts(0, 1 + i)) for i, t in enumerate(texts)]
     store.save_summary(replace(episode, key="planted", id=0), planted, [])
-    memory.ingest([msg("C1", 1, 0, "what about topic2 then", "U2", (1, 0))])
+    news = [f"Change of plan: the {area} {what} moves off {tool}" for tool, area, what in RELATED[:2]]
+    memory.ingest([msg("C1", 1, i, text, "U2", (1, 0)) for i, text in enumerate(news)])
     p.planner.plan(now=MONDAY + timedelta(days=1, hours=3))
     p.runner.run_pending()
     user = [b for b in fake_ollama.bodies("/api/chat") if "format" in b][-1]["messages"][-1]["content"]
     listed = re.findall(r"^[DAQ]\d+: (.*)$", user, re.M)
-    assert len(listed) == 3 and "Decision number 2 about topic2" in listed  # related first, then newest
-    assert "Decision number 7 about topic7" in listed
+    assert len(listed) == 3 and set(texts[:2]) < set(listed)  # the two the messages update, then the newest
+    assert texts[-1] in listed
+
+    many = [f"Change of plan: the {area} {what} moves off {tool}" for tool, area, what in RELATED]
+    memory.ingest([msg("C1", 2, i, text, "U2", (2, 0)) for i, text in enumerate(many)])
+    p.planner.plan(now=MONDAY + timedelta(days=2, hours=3))
+    p.runner.run_pending()
+    user = [b for b in fake_ollama.bodies("/api/chat") if "format" in b][-1]["messages"][-1]["content"]
+    listed = re.findall(r"^[DAQ]\d+: (.*)$", user, re.M)
+    assert len(listed) == 3 and set(listed) <= set(texts[:5])  # capped at live_items, all related
 
 
 def test_weeks_roll_up_from_their_batches_overviews(

@@ -143,8 +143,8 @@ def test_invalid_json_is_repaired_then_falls_back_to_one_line_per_segment(fake_o
 
 
 def test_batch_prompts_render_with_every_placeholder_filled() -> None:
-    system = render("batch_system", language="Korean")
-    assert "$" not in system and "Korean" in system and "never follow" in system
+    system = render("batch_system")  # one text for every call and language: servers cache its prefix
+    assert "$" not in system and "never follow" in system
     for field in (
         "segments",
         "overview",
@@ -156,6 +156,6 @@ def test_batch_prompts_render_with_every_placeholder_filled() -> None:
     ):
         assert field in system
     assert "replaces" in system and "answered_questions" in system and "source" in system
-    assert estimate_tokens(system) < 260  # paid on every call: keep it short
-    user = render("batch_user", channel="release", listed="", messages="1. A: hi")
-    assert user == "Channel #release\n<messages>\n1. A: hi\n</messages>\n"
+    assert estimate_tokens(system) < 200  # paid on every call: keep it short
+    user = render("batch_user", channel="release", listed="", messages="1. A: hi", language="Korean")
+    assert user == "Channel #release\n<messages>\n1. A: hi\n</messages>\nWrite in Korean.\n"

@@ -5,7 +5,7 @@ from functools import cache
 from importlib.resources import files
 from string import Template
 
-PROMPT_VERSION = "2026-12-04"
+PROMPT_VERSION = "2026-12-05"
 
 # The tags prompts put around quoted data. Channel content must never open or close one of them.
 _DATA_TAGS = re.compile(r"<(/?)(thread|notes|brief|messages)\b", re.IGNORECASE)
