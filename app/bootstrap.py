@@ -137,6 +137,28 @@ def build_summaries(
     return SummaryServices(queue, SummaryPlanner(summaries, queue, settings.summary), worker, runner)
 
 
+def _catch_up(
+    settings: Settings, summaries: SummaryServices, clock: Callable[[], datetime]
+) -> Callable[[str, str], bool] | None:
+    """Before a scheduled digest: queue the channel's ready conversation whatever the batch thresholds and
+    wait for it (`KIOK_SUMMARY__DIGEST_CATCH_UP_SECONDS`). None when no background worker would run it."""
+    wait = settings.summary.digest_catch_up_seconds
+    if not settings.summary.workers or wait <= 0:
+        return None
+
+    def catch_up(team_id: str, channel_id: str) -> bool:
+        if summaries.planner.plan(now=clock(), channel_id=channel_id, flush=True):
+            summaries.runner.wake()
+        caught_up = summaries.planner.wait_done(team_id, channel_id, timeout=wait)
+        if not caught_up:
+            log.warning(
+                "digest of %s: summaries still running after %g s; posting what is stored", channel_id, wait
+            )
+        return caught_up
+
+    return catch_up
+
+
 def open_store(settings: Settings) -> MessageStore:
     """Open the database, applying pending migrations."""
     engine = create_db_engine(settings.db_url)
@@ -185,7 +207,9 @@ def build_services(
         followups=Followups(store, memory.policies),
         llm_gate=gate,
         clock=clock,
-        digests=build_digests(settings, store.engine, clock=clock),
+        digests=build_digests(
+            settings, store.engine, clock=clock, catch_up=_catch_up(settings, summaries, clock)
+        ),
         store=store,
         llm=llm,
         mentions=mentions,

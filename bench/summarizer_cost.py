@@ -351,8 +351,10 @@ def listed_recall(ws: Workspace, store: Any, prompts: Sequence[str]) -> None:
     that read the reversal? A model can only mark what it is shown as replaced."""
     text = {m.ts: _DATE_NOTE.sub("", m.text)[:100] for m in ws.messages}
     recorded = listed = 0
-    for new_ts, old_ts in ws.reversed_from.items():
-        channel = next(m.channel for m in ws.messages if m.ts == old_ts)
+    channel_of = {m.ts: m.channel for m in ws.messages}
+    kept = {new: old for new, old in ws.reversed_from.items() if new in channel_of and old in channel_of}
+    for new_ts, old_ts in kept.items():  # (--channel keeps one channel's)
+        channel = channel_of[old_ts]
         items = store.items(ws.team, channel, kinds=["decision"], live_only=False)
         recorded += any(old_ts in i.sources for i in items)
         for prompt in prompts:
@@ -360,8 +362,8 @@ def listed_recall(ws: Workspace, store: Any, prompts: Sequence[str]) -> None:
             if text[new_ts] in body:
                 listed += text[old_ts] in head
                 break
-    print(f"reversals: earlier decision recorded {recorded} / {len(ws.reversed_from)}, ", end="")
-    print(f"listed in the call that read the reversal {listed} / {len(ws.reversed_from)}")
+    print(f"reversals: earlier decision recorded {recorded} / {len(kept)}, ", end="")
+    print(f"listed in the call that read the reversal {listed} / {len(kept)}")
 
 
 def accuracy(ws: Workspace, store: Any) -> None:

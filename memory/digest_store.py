@@ -7,13 +7,15 @@ before anything is posted, so of several processes or threads only the one whose
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine, desc, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.models import Message
+from memory.summary_models import as_utc
 from memory.surface_models import DigestPost, DigestSchedule
 
 CLAIMED, POSTED, FAILED = "claimed", "posted", "failed"
@@ -45,6 +47,9 @@ class PostRecord:
     until_ts: str
     message_ts: str = ""
     state: str = CLAIMED
+    created_at: datetime | None = field(
+        default=None, compare=False
+    )  # when it was claimed, i.e. composed (UTC)
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,15 @@ def _schedule(r: DigestSchedule) -> ScheduleRecord:
 
 def _post(r: DigestPost) -> PostRecord:
     return PostRecord(
-        r.id, r.team_id, r.channel_id, r.period_key, r.since_ts, r.until_ts, r.message_ts, r.state
+        r.id,
+        r.team_id,
+        r.channel_id,
+        r.period_key,
+        r.since_ts,
+        r.until_ts,
+        r.message_ts,
+        r.state,
+        as_utc(r.created_at),
     )
 
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -116,6 +116,7 @@ class ItemRecord:
     sources: tuple[str, ...] = ()
     episode_id: int = 0
     id: int = 0
+    recorded_at: datetime | None = field(default=None, compare=False)  # when the summarizer stored it (UTC)
 
     @property
     def live(self) -> bool:
@@ -174,7 +175,15 @@ def item_record(r: MemoryItem) -> ItemRecord:
         tuple(json.loads(r.sources)),
         r.episode_id,
         r.id,
+        as_utc(r.created_at),
     )
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as aware UTC (SQLite gives back naive datetimes for `DateTime(timezone=True)`)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 __all__ = [
@@ -184,6 +193,7 @@ __all__ = [
     "ItemChange",
     "ItemRecord",
     "MemoryItem",
+    "as_utc",
     "episode_record",
     "fingerprint",
     "item_record",

@@ -90,6 +90,15 @@ class SummarySettings(BaseModel):
         1, ge=0, le=8, description="Background summarization workers (0 = only `kiok summarize`)."
     )
     tick_seconds: int = Field(60, ge=5, description="How often the bot looks for conversation to summarize.")
+    digest_catch_up_seconds: float = Field(
+        120,
+        ge=0,
+        le=3600,
+        description=(
+            "Before a scheduled digest, the channel's ready conversation is summarized whatever the batch "
+            "thresholds, waiting at most this long (0 = post with what is already summarized)."
+        ),
+    )
     live_items: int = Field(
         6,
         ge=0,

@@ -12,10 +12,16 @@ from app.settings import Settings
 
 
 def build_digests(
-    settings: Settings, engine: Engine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    catch_up: Callable[[str, str], object] | None = None,
 ) -> DigestService:
     """The digest service of the composition root (not started: `start(client)` once Slack is reachable)."""
-    return DigestService(engine=engine, default_timezone=settings.summary.timezone, clock=clock)
+    return DigestService(
+        engine=engine, default_timezone=settings.summary.timezone, clock=clock, catch_up=catch_up
+    )
 
 
 def digests_of(services: object) -> DigestService | None:

@@ -49,14 +49,34 @@ class Permalinks:
 
 
 class _Window:
-    """The (since, until] range of a digest and the calendar day it is posted on."""
+    """The (since, until] range of a digest and the calendar day it is posted on.
 
-    def __init__(self, since_ts: str, until_ts: str, tz: ZoneInfo) -> None:
+    Summaries are made in batches, after the fact: an item from Monday's messages may be recorded on
+    Wednesday, after Tuesday's digest went out. Such an item is `late` in the first digest composed after it
+    was recorded (`recorded_after`: when the previous digest was composed), so no item is ever skipped.
+    """
+
+    def __init__(
+        self, since_ts: str, until_ts: str, tz: ZoneInfo, recorded_after: datetime | None = None
+    ) -> None:
         self.since, self.until, self.tz = float(since_ts), float(until_ts), tz
         self.today = from_ts(until_ts).astimezone(tz).date()
+        self.recorded_after = recorded_after
 
     def inside(self, ts: str | None) -> bool:
         return ts is not None and self.since < float(ts) <= self.until
+
+    def late(self, item: ItemRecord) -> bool:
+        """From messages before this window, but recorded after the previous digest was composed."""
+        return (
+            self.recorded_after is not None
+            and item.recorded_at is not None
+            and item.recorded_at > self.recorded_after
+            and float(item.valid_from) <= self.since
+        )
+
+    def new(self, item: ItemRecord) -> bool:
+        return self.inside(item.valid_from) or self.late(item)
 
     def overdue(self, due: str) -> bool:
         day = _day(due)
@@ -89,9 +109,11 @@ def gather(
     until_ts: str,
     tz: ZoneInfo,
     user_labels: Mapping[str, str] | None = None,
+    recorded_after: datetime | None = None,
 ) -> DigestContent:
-    """The digest of `channel_id` for messages and items in (since_ts, until_ts]."""
-    window = _Window(since_ts, until_ts, tz)
+    """The digest of `channel_id` for messages and items in (since_ts, until_ts], plus items of earlier
+    messages recorded after `recorded_after` (when the previous digest was composed)."""
+    window = _Window(since_ts, until_ts, tz, recorded_after)
     links = Permalinks(client, channel_id)
     items = summaries.items(team_id, channel_id, live_only=False)
     reversals, decisions = _decisions(items, window, links)
@@ -125,13 +147,13 @@ def _decisions(
     shown: set[int] = set()
     for old in decisions:
         new = by_id.get(old.superseded_by) if old.superseded_by is not None else None
-        if new is not None and window.inside(old.valid_to):
+        if new is not None and (window.inside(old.valid_to) or window.late(new)):
             reversals.append(Reversal(old.text, new.text, links.of(new)))
             shown |= {old.id, new.id}
     fresh = tuple(
         DecisionLine(d.text, links.of(d))
         for d in decisions
-        if d.valid_to is None and d.id not in shown and window.inside(d.valid_from)
+        if d.valid_to is None and d.id not in shown and window.new(d)
     )
     return tuple(reversals), fresh
 
@@ -143,7 +165,7 @@ def _actions(items: list[ItemRecord], window: _Window, links: Permalinks) -> tup
             continue
         if a.status == "done" and window.inside(a.valid_to):
             lines.append(ActionLine(a.text, a.owner, a.due, done=True, link=links.of(a)))
-        elif a.live and a.status == "open" and (window.inside(a.valid_from) or window.became_overdue(a.due)):
+        elif a.live and a.status == "open" and (window.new(a) or window.became_overdue(a.due)):
             overdue = window.overdue(a.due)
             lines.append(ActionLine(a.text, a.owner, a.due, overdue=overdue, link=links.of(a)))
     # overdue first, then open by due date (undated last), then done
@@ -155,7 +177,7 @@ def _questions(items: list[ItemRecord], window: _Window, links: Permalinks) -> t
     for q in items:
         if q.kind != "open_question":
             continue
-        if q.live and window.inside(q.valid_from):
+        if q.live and window.new(q):
             lines.append(QuestionLine(q.text, link=links.of(q)))
         elif q.status == "answered" and window.inside(q.valid_to):
             lines.append(QuestionLine(q.text, answered=True, link=links.of(q)))

@@ -88,9 +88,11 @@ class DigestService:
         misfire_grace_seconds: int = MISFIRE_GRACE_SECONDS,
         jobs_table: str = JOBS_TABLE,
         workers: int = 2,
+        catch_up: Callable[[str, str], object] | None = None,
     ) -> None:
         """`clock` is "now" for periods and coverage (the sandbox's emulated time); the scheduler fires on
-        real time."""
+        real time. `catch_up(team, channel)` summarizes the channel's ready conversation (bounded wait)
+        before a scheduled digest reads the summaries, so it shows yesterday's decisions, not last week's."""
         periods.zone(default_timezone)
         self.store = DigestStore(engine)
         self.summaries = SummaryStore(engine)
@@ -98,6 +100,7 @@ class DigestService:
         self.default_timezone = default_timezone
         self._clock = clock
         self._grace, self._table, self._workers = misfire_grace_seconds, jobs_table, workers
+        self._catch_up = catch_up
         self._client: WebClient | None = None
         self._scheduler: BackgroundScheduler | None = None
         self._service_id = ""
@@ -234,6 +237,8 @@ class DigestService:
             log.error("digest of %s is due but DigestService.start(client) got no client", channel_id)
             return None
         key = periods.period_key(schedule, periods.latest_occurrence(schedule, self._now()))
+        if self._catch_up is not None:
+            self._catch_up(team_id, channel_id)
         try:
             return self._post(client, team_id, channel_id, key)
         except DigestFailed as exc:
@@ -287,6 +292,7 @@ class DigestService:
                     until_ts=until_ts,
                     tz=periods.zone(schedule.timezone if schedule else self.default_timezone),
                     user_labels=self.directory.user_labels(team_id),
+                    recorded_after=last.created_at if last is not None else None,
                 )
             )
         except Exception:
