@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,17 @@ from summarizer.llm import make_llm_client
 from summarizer.llm.base import ChatMessage, ChatResult, LLMClient, ModelInfo
 from summarizer.schemas import batch_segment_ids
 from summarizer.tokens import estimate_tokens
+
+CHAT_TEMPLATE_TOKENS = 5  # Gemma's `<start_of_turn>user\n … <end_of_turn>\n` around each message
+
+
+def gguf_tokenizer(path: str) -> Callable[[str], int]:
+    """Token counts from a GGUF model's own vocabulary (llama-cpp-python, vocabulary only: no weights)."""
+    from llama_cpp import Llama
+
+    model = Llama(model_path=path, vocab_only=True, verbose=False)
+    return lambda text: len(model.tokenize(text.encode(), add_bos=False, special=False))
+
 
 FILLER = ("the", "team", "discussed", "the", "release", "plan", "and", "agreed", "on", "owners", "dates")
 
@@ -135,6 +146,8 @@ class Counting(LLMClient):
     def __init__(self, inner: LLMClient, *, log: bool = False) -> None:
         self.inner, self.calls, self.sent, self.reported, self.seconds = inner, 0, 0, 0, 0.0
         self.log, self.prompts, self.fresh, self._last = log, [], 0, ""
+        self.count: Callable[[str], int] | None = None  # the model's tokenizer, when given
+        self.counted = 0
 
     def _uncached(self, prompt: str) -> int:
         """Tokens a server with a one-slot prompt cache (llama.cpp `cache_prompt`, Ollama) must process:
@@ -164,6 +177,8 @@ class Counting(LLMClient):
         sent = sum(estimate_tokens(m.content) for m in messages)
         self.sent += sent
         self.fresh += self._uncached("\n".join(m.content for m in messages))
+        if self.count is not None:
+            self.counted += sum(self.count(m.content) + CHAT_TEMPLATE_TOKENS for m in messages)
         self.prompts.append(messages[-1].content)
         self.reported += result.prompt_tokens
         if self.log:  # progress of slow real-model runs, one line per call
@@ -211,6 +226,10 @@ def main() -> None:
         "'null' records nothing",
     )
     parser.add_argument("--llm-url", help="OpenAI-compatible server for a real-model run")
+    parser.add_argument(
+        "--tokenizer",
+        help="a GGUF file whose tokenizer also counts both sides (e.g. Gemma 3 270M's, see README 'Tests')",
+    )
     parser.add_argument("--channel", help="keep only this channel's messages (short real-model runs)")
     parser.add_argument("--context-window", type=int, default=2048, help="the real model's window")
     args = parser.parse_args()
@@ -256,6 +275,8 @@ def main() -> None:
         shown = {"batch_min_tokens", "batch_max_wait_hours", "live_items", "max_output_tokens"}
         print(f"settings: {settings.summary.model_dump(include=shown)}")
         llm = Counting(inner, log=bool(args.llm_url))
+        if args.tokenizer:
+            llm.count = gguf_tokenizer(args.tokenizer)
         report(ws, memory, llm, settings, timedelta(minutes=args.tick_minutes))
 
 
@@ -339,6 +360,12 @@ def report(ws: Workspace, memory: Any, llm: Counting, settings: Any, tick: timed
     if total_in != sum(by_kind.values()):
         print(f"WARNING: episodes hold {total_in} input tokens but jobs report {sum(by_kind.values())}")
     print(f"  same, after the prompt cache: {llm.fresh / total_msg:.2f} per message token")
+    if llm.count is not None:
+        real_msg = sum(llm.count(m.text) for m in ws.messages)
+        print(
+            f"  with the model's tokenizer: {llm.counted} LLM input tokens / {real_msg} message tokens = "
+            f"{llm.counted / real_msg:.2f} (estimate-based: {total_in / total_msg:.2f})"
+        )
     accuracy(ws, store)
     listed_recall(ws, store, llm.prompts)
 

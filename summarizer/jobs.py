@@ -77,11 +77,15 @@ class SummaryPlanner:
                     queued += self._queue.enqueue(BATCH, key, payload)
         return queued + self._plan_weeks(now, channel_id, busy, waiting)
 
+    def busy(self, team: str, channel: str) -> bool:
+        """A batch of `channel` is queued or running."""
+        return (team, channel) in busy_channels(self._summaries, (BATCH, THREAD, DAY))
+
     def wait_done(self, team: str, channel: str, *, timeout: float, poll: float = 0.25) -> bool:
         """Block until `channel` has no batch queued or running, at most `timeout` seconds. False on timeout
         (the model is slow or down: a deferred batch stays queued)."""
         deadline = time.monotonic() + timeout
-        while (team, channel) in busy_channels(self._summaries, (BATCH, THREAD, DAY)):
+        while self.busy(team, channel):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(poll)

@@ -237,6 +237,15 @@ _VIEWS: dict[str, dict[Language, str]] = {
         "ko": "이 채널의 브리프가 아직 없어요. 대화가 요약되면 만들어져요 (조용해진 스레드는 "
         "한 시간 뒤, 하루치 메시지는 다음 날). `/kiok remember <사실>`로 바로 추가할 수 있어요.",
     },
+    "cmd_brief_updating": {
+        "en": "Newer conversation is being summarized now: ask again in a minute for the updated brief.",
+        "ko": "새 대화를 지금 요약하고 있어요. 잠시 후 다시 확인하면 갱신된 브리프를 볼 수 있어요.",
+    },
+    "cmd_brief_building": {
+        "en": "No brief for this channel yet: its conversation is being summarized now. "
+        "Ask again in a minute.",
+        "ko": "이 채널의 브리프가 아직 없어요. 지금 대화를 요약하고 있으니 잠시 후 다시 확인해 주세요.",
+    },
     "cmd_catchup_title": {"en": "Since your last catch-up ({since})", "ko": "마지막 확인({since}) 이후"},
     "cmd_catchup_title_first": {"en": "The last {days} days here", "ko": "최근 {days}일 동안"},
     "cmd_catchup_nothing": {

@@ -1,5 +1,5 @@
-"""A scheduled digest first summarizes the channel's ready conversation, so a quiet channel's decision
-shows in the next digest even when its batch would otherwise wait days (real Bot, emulator, fake Ollama)."""
+"""A scheduled digest, and `/kiok brief`, first summarize the channel's ready conversation, so a quiet
+channel's decision shows even when its batch would otherwise wait days (real Bot, emulator, fake Ollama)."""
 
 import json
 from collections.abc import Iterator
@@ -50,15 +50,22 @@ def bot(
         started.stop()
 
 
-def test_a_scheduled_digest_summarizes_what_is_ready_before_reading_the_summaries(
-    bot: Bot, emulator: SlackEmulator, fake_ollama: FakeOllama
-) -> None:
+def decided_two_days_ago(bot: Bot, emulator: SlackEmulator) -> tuple[str, str]:
+    """Alice's decision in #billing, stored; then two days pass: its day is over, so its segment is ready,
+    but far below the batch thresholds."""
     alice = emulator.add_user(name="alice")
     channel = emulator.add_channel("billing", members=[alice])
     emulator.post_message(channel, alice, "Decision: billing uses Avro for serialization.")
+    emulator.wait_for(lambda: bot.services.store.count_messages(emulator.team_id, channel) >= 1)
+    emulator.advance(2 * 86_400)
+    return alice, channel
+
+
+def test_a_scheduled_digest_summarizes_what_is_ready_before_reading_the_summaries(
+    bot: Bot, emulator: SlackEmulator, fake_ollama: FakeOllama
+) -> None:
+    alice, channel = decided_two_days_ago(bot, emulator)
     store = bot.services.store
-    emulator.wait_for(lambda: store.count_messages(emulator.team_id, channel) >= 1)
-    emulator.advance(2 * 86_400)  # the day is over: its segment is ready, but far below the batch thresholds
     bot.services.summaries.planner.plan(now=bot.services.clock())
     assert bot.services.summaries.queue.counts().get("queued", 0) == 0  # nothing due on its own
 
@@ -72,3 +79,23 @@ def test_a_scheduled_digest_summarizes_what_is_ready_before_reading_the_summarie
     items = SummaryStore(store.engine).items(emulator.team_id, channel, kinds=["decision"])
     assert [i.text for i in items] == ["Billing uses Avro"]
     assert any("format" in b for b in fake_ollama.bodies("/api/chat"))  # the batch ran before the post
+
+
+def test_kiok_brief_queues_the_ready_conversation_and_says_the_brief_is_being_updated(
+    bot: Bot, emulator: SlackEmulator, fake_ollama: FakeOllama
+) -> None:
+    alice, channel = decided_two_days_ago(bot, emulator)
+
+    def brief() -> str:
+        before = len(emulator.ephemerals(channel, alice))
+        emulator.send_slash_command("/kiok", "brief", user=alice, channel=channel).wait(3.0)
+        found = emulator.wait_for(lambda: emulator.ephemerals(channel, alice)[before:])
+        return json.dumps(found[-1], ensure_ascii=False)
+
+    fake_ollama.delay_first_token(1.0)  # a model that takes its time: the command must not wait for it
+    first = brief()
+    assert "being summarized now" in first  # answered at once, the batch queued behind it
+    assert bot.services.summaries.planner.wait_done(emulator.team_id, channel, timeout=20)
+    fake_ollama.reset()
+    second = brief()
+    assert "Billing uses Avro" in second and "being summarized" not in second
