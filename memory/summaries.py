@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import JobRow, Message
+from memory.models import JobRow, Message, utcnow
 from memory.records import OWN_REPLY, MessageRecord
 from memory.store import row_to_record
 from memory.summary_models import (
@@ -264,9 +264,10 @@ class SummaryStore:
             new_id = _at(ids, change.replaced_by)
             new = None if new_id is None else session.get(MemoryItem, new_id)
             if new is not None and new.id != old.id:
-                old.valid_to, old.superseded_by = new.valid_from, new.id
+                old.valid_to, old.superseded_by, old.changed_at = new.valid_from, new.id, utcnow()
         elif change.status is not None:
             old.status, old.valid_to = change.status, change.extra.get("at", old.valid_from)
+            old.changed_at = utcnow()
 
     # --- reads -------------------------------------------------------------------------------------
 

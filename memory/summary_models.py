@@ -65,6 +65,8 @@ class MemoryItem(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     index_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when valid_to was set (superseded, done, answered)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Brief(Base):
@@ -117,6 +119,7 @@ class ItemRecord:
     episode_id: int = 0
     id: int = 0
     recorded_at: datetime | None = field(default=None, compare=False)  # when the summarizer stored it (UTC)
+    changed_at: datetime | None = field(default=None, compare=False)  # when it was superseded/done/answered
 
     @property
     def live(self) -> bool:
@@ -176,6 +179,7 @@ def item_record(r: MemoryItem) -> ItemRecord:
         r.episode_id,
         r.id,
         as_utc(r.created_at),
+        as_utc(r.changed_at),
     )
 
 

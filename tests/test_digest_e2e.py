@@ -304,29 +304,6 @@ def test_a_digest_shows_what_changed_since_the_previous_one(kiok: Kiok) -> None:
     assert "Nothing changed since the last digest" in section_texts(quiet) and "0 messages" in quiet["text"]
 
 
-def test_an_item_summarized_after_its_digest_went_out_is_in_the_next_one(kiok: Kiok) -> None:
-    """Batches summarize after the fact: Monday's decision may be recorded after Tuesday's digest. It is then
-    shown in the next digest, never skipped, and only once."""
-    emu, client = kiok.emu, kiok.bot.client
-    alice = emu.add_user(name="alice")
-    channel = emu.add_channel("release", members=[alice])
-    avro = emu.post_message(channel, alice, "Decision: billing uses Avro for serialization.")
-    kiok.wait_stored(channel, 1)
-    kiok.digests.post_now(client, kiok.team, channel)
-    assert "Avro" not in section_texts(kiok.digests_in(channel)[-1])  # not summarized yet
-
-    emu.advance(120)
-    emu.post_message(channel, alice, "Lunch?")
-    kiok.wait_stored(channel, 2)
-    plant(kiok, channel, "day-1", [item(kiok, channel, "decision", "Billing uses Avro", avro)])  # late
-    kiok.digests.post_now(client, kiok.team, channel)
-    assert "• Billing uses Avro" in section_texts(kiok.digests_in(channel)[-1])
-
-    emu.advance(120)
-    kiok.digests.post_now(client, kiok.team, channel)
-    assert "Avro" not in section_texts(kiok.digests_in(channel)[-1])  # shown once
-
-
 def test_a_korean_channel_gets_a_korean_digest(kiok: Kiok) -> None:
     emu = kiok.emu
     minsu = emu.add_user(name="minsu", locale="ko-KR")

@@ -78,6 +78,18 @@ class _Window:
     def new(self, item: ItemRecord) -> bool:
         return self.inside(item.valid_from) or self.late(item)
 
+    def closed(self, item: ItemRecord) -> bool:
+        """Done, answered or superseded in this window, or recorded so after the previous digest."""
+        if self.inside(item.valid_to):
+            return True
+        return (
+            self.recorded_after is not None
+            and item.changed_at is not None
+            and item.changed_at > self.recorded_after
+            and item.valid_to is not None
+            and float(item.valid_to) <= self.since
+        )
+
     def overdue(self, due: str) -> bool:
         day = _day(due)
         return day is not None and day < self.today
@@ -147,7 +159,7 @@ def _decisions(
     shown: set[int] = set()
     for old in decisions:
         new = by_id.get(old.superseded_by) if old.superseded_by is not None else None
-        if new is not None and (window.inside(old.valid_to) or window.late(new)):
+        if new is not None and (window.closed(old) or window.late(new)):
             reversals.append(Reversal(old.text, new.text, links.of(new)))
             shown |= {old.id, new.id}
     fresh = tuple(
@@ -163,7 +175,7 @@ def _actions(items: list[ItemRecord], window: _Window, links: Permalinks) -> tup
     for a in items:
         if a.kind != "action_item":
             continue
-        if a.status == "done" and window.inside(a.valid_to):
+        if a.status == "done" and window.closed(a):
             lines.append(ActionLine(a.text, a.owner, a.due, done=True, link=links.of(a)))
         elif a.live and a.status == "open" and (window.new(a) or window.became_overdue(a.due)):
             overdue = window.overdue(a.due)
@@ -179,7 +191,7 @@ def _questions(items: list[ItemRecord], window: _Window, links: Permalinks) -> t
             continue
         if q.live and window.new(q):
             lines.append(QuestionLine(q.text, link=links.of(q)))
-        elif q.status == "answered" and window.inside(q.valid_to):
+        elif q.status == "answered" and window.closed(q):
             lines.append(QuestionLine(q.text, answered=True, link=links.of(q)))
     return tuple(lines)
 
