@@ -202,6 +202,9 @@ class Counting(LLMClient):
     def model_info(self) -> ModelInfo:
         return self.inner.model_info()
 
+    def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
+        return self.inner.count_tokens(texts)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(

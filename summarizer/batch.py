@@ -68,7 +68,9 @@ def summarize_batch(
     window = summarizer.llm.model_info().context_length
     output = min(summarizer.max_output_tokens, window // 4)
     per_call = max(1, (output - FIXED_OUTPUT) // SEGMENT_OUTPUT)
-    calls = _pack(segments, Summarizer.room(window, output, system, frame), per_call)
+    lines = [line.render() for seg in segments for line in seg.lines]
+    ratio = summarizer.tokenizer_ratio([system, frame, *lines])
+    calls = _pack(segments, Summarizer.room(window, output, system, frame, ratio=ratio), per_call)
     usage, parts, structured = Usage(), [], True
     partial: dict[str, list[str]] = {}
     for call in calls:

@@ -115,8 +115,9 @@ class Summarizer:
         )
         window = self._llm.model_info().context_length
         output = min(self._max_output, window // 4)
-        budget = self.room(window, output, system, frame)
-        chunks = chunk_lines([line.render() for line in lines], budget)
+        rendered = [line.render() for line in lines]
+        ratio = self.tokenizer_ratio([system, frame, *rendered])
+        chunks = chunk_lines(rendered, self.room(window, output, system, frame, ratio=ratio))
         usage = Usage()
         parts: list[Extraction] = []
         structured = True
@@ -131,13 +132,24 @@ class Summarizer:
         return SummaryResult(merged, structured, len(chunks), usage)
 
     @staticmethod
-    def room(window: int, output: int, *fixed: str) -> int:
-        """Tokens left for conversation in one request once the fixed texts and the answer are counted."""
-        budget = int(window * (1 - SAFETY_MARGIN)) - output - sum(estimate_tokens(t) for t in fixed)
-        budget -= 2 * PER_MESSAGE_OVERHEAD
+    def room(window: int, output: int, *fixed: str, ratio: float = 1.0) -> int:
+        """Estimated tokens left for conversation in one request once the fixed texts and the answer are
+        counted; `ratio` is the model's tokens per estimated token (`tokenizer_ratio`)."""
+        usable = int(window * (1 - SAFETY_MARGIN)) - output - 2 * PER_MESSAGE_OVERHEAD
+        budget = int(usable / ratio) - sum(estimate_tokens(t) for t in fixed)
         if budget < 64:
             raise ValueError(f"a {window}-token window leaves no room for messages: use a larger num_ctx")
         return budget
+
+    def tokenizer_ratio(self, texts: Sequence[str]) -> float:
+        """The model's own token count of `texts` over the estimate, when the server can tokenize (one
+        request); at least 1: the estimate over-counts English words but under-counts digits and some
+        Hangul, and a prompt must never overflow. 1.0 when the server cannot tokenize."""
+        sample = "\n".join(texts)
+        counts = self._llm.count_tokens([sample]) if sample else None
+        if not counts:
+            return 1.0
+        return max(1.0, counts[0] / max(1, estimate_tokens(sample)))
 
     def ask_json(
         self, system: str, user: str, output: int, schema: dict[str, Any], model: type[M], usage: Usage
@@ -184,10 +196,11 @@ class Summarizer:
         system = render("merge_system", language=language)
         window = self._llm.model_info().context_length
         output = min(self._max_output, window // 4)
-        chunks = chunk_lines(list(texts), self.room(window, output, system))
+        ratio = self.tokenizer_ratio([system, *texts])
+        chunks = chunk_lines(list(texts), self.room(window, output, system, ratio=ratio))
         parts = [self.ask_text(system, "\n".join(chunk), output, usage) for chunk in chunks]
         while len(parts) > 1:  # reduce: a long week's partial roll-ups are rolled up again
-            chunks = chunk_lines(parts, self.room(window, output, system))
+            chunks = chunk_lines(parts, self.room(window, output, system, ratio=ratio))
             if len(chunks) == len(parts):  # answers as long as the window allows: nothing to gain
                 return " ".join(parts)[:1200]
             parts = [self.ask_text(system, "\n\n".join(chunk), output, usage) for chunk in chunks]

@@ -1,5 +1,9 @@
 """Token counting without the model's tokenizer: a deliberately conservative estimate.
 
+Where the server can tokenize (llama-cpp-python, llama-server, vLLM: `LLMClient.count_tokens`), the summarizer
+measures each job's prompt once and scales this estimate up when the model counts more
+(`Summarizer.tokenizer_ratio`): the estimate over-counts English words but under-counts digits.
+
 Kiok cannot ask Ollama to tokenize, so prompts are sized with an estimate that over-counts: about three
 ASCII characters per token (real tokenizers average about four for English) and one token per non-ASCII
 character (Hangul syllables and CJK take one to two characters per token in Gemma/Llama vocabularies).

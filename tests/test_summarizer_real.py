@@ -4,6 +4,8 @@ and a batch call must be accepted and parsed.
 The model is a base model: the content is meaningless and is not asserted; the plumbing is.
 """
 
+from typing import Any
+
 import pytest
 
 from summarizer.batch import SegmentInput, summarize_batch
@@ -49,3 +51,13 @@ def test_real_model_batch_call_accepts_the_batch_schema(openai_real: LLMClient) 
     assert result.calls == 1 and 1 <= result.usage.calls <= 3  # one call; at most a repair and the fallback
     assert set(result.summaries) <= {"S1"}  # no invented segment ids, even from the fallback
     assert result.usage.input_tokens > 0 and result.usage.output_tokens > 0
+
+
+def test_real_server_tokenizes_with_the_models_own_vocabulary(
+    openai_real: LLMClient,  # noqa: F811
+    gemma_llama: Any,
+) -> None:
+    texts = ["12. Alice: we ship on Friday [2026-11-27 Fri].", "배포는 금요일로 확정했어요."]
+    expected = [len(gemma_llama.tokenize(t.encode(), special=True)) for t in texts]  # with its BOS, as served
+    assert openai_real.count_tokens(texts) == expected  # llama-cpp-python's /extras/tokenize
+    assert Summarizer(openai_real).tokenizer_ratio(texts) >= 1.0

@@ -59,6 +59,11 @@ class LLMClient(ABC):
     ) -> Iterator[str]:
         """Yield the answer as text deltas while the model produces them."""
 
+    def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
+        """Each text's length in the model's own tokens, or None when the server cannot say (Ollama has no
+        tokenize API): callers then rely on the estimate in `summarizer.tokens`."""
+        return None
+
     @abstractmethod
     def model_info(self) -> ModelInfo:
         """Name and usable context length; raises ModelNotFound when the server lacks the model."""

@@ -1,7 +1,8 @@
 """OpenAI-compatible backend (llama.cpp server, vLLM ...), through the official `openai` package."""
 
+import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +14,13 @@ from summarizer.errors import LLMBadRequest, LLMError, LLMTimeout, LLMUnavailabl
 from summarizer.llm.base import ChatMessage, ChatResult, LLMClient, ModelInfo
 
 FALLBACK_CONTEXT_LENGTH = 4096
+# Tokenize endpoints at the server's root, tried in order (the first that answers is kept):
+_TOKENIZE: tuple[tuple[str, Callable[[str, str], dict[str, str]]], ...] = (
+    ("/extras/tokenize", lambda _model, text: {"input": text}),  # llama-cpp-python
+    ("/tokenize", lambda _model, text: {"content": text}),  # llama.cpp's llama-server
+    ("/tokenize", lambda model, text: {"model": model, "prompt": text}),  # vLLM
+)
+log = logging.getLogger(__name__)
 
 
 class OpenAICompatibleClient(LLMClient):
@@ -39,6 +47,7 @@ class OpenAICompatibleClient(LLMClient):
         )
         self._info: ModelInfo | None = None
         self._json_object_mode = False
+        self._tokenize: int | None = None  # index into _TOKENIZE once one answered; -1: the server has none
 
     def chat(
         self,
@@ -82,6 +91,32 @@ class OpenAICompatibleClient(LLMClient):
             )
             self._info = ModelInfo(self._settings.model, min(self._settings.num_ctx, limit))
         return self._info
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
+        """Counts from the server's tokenize endpoint (llama-cpp-python, llama-server, vLLM); None when it
+        has none (found out once) or it fails now."""
+        if self._tokenize == -1:
+            return None
+        root = re.sub(r"/v1/?$", "", self._url.rstrip("/"))
+        settings = self._settings
+        key = settings.api_key.get_secret_value() if settings.api_key else ""
+        timeout = httpx.Timeout(settings.idle_timeout, connect=settings.connect_timeout)
+        tried = [self._tokenize] if self._tokenize is not None else range(len(_TOKENIZE))
+        with httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {key}"} if key else {}) as http:
+            for index in tried:
+                path, body = _TOKENIZE[index]
+                try:
+                    counts = [
+                        _token_count(http.post(root + path, json=body(settings.model, t))) for t in texts
+                    ]
+                except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                    continue
+                self._tokenize = index
+                return counts
+        if self._tokenize is None:
+            self._tokenize = -1
+            log.info("%s has no tokenize endpoint: prompts are sized by Kiok's estimate", root)
+        return None
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -230,6 +265,13 @@ def server_message(err: openai.APIStatusError) -> str:
     elif isinstance(body, str) and body:
         return body
     return err.response.text[:500] or err.message
+
+
+def _token_count(response: httpx.Response) -> int:
+    response.raise_for_status()
+    data = response.json()
+    count = data.get("count")
+    return count if isinstance(count, int) else len(data["tokens"])
 
 
 __all__ = ["FALLBACK_CONTEXT_LENGTH", "OpenAICompatibleClient", "server_message"]

@@ -35,6 +35,9 @@ class FakeOpenAI(FakeLLMServer):
         self.api_key = api_key
         self.silent_stream_errors = False
         self._counter = 0
+        # Which server's tokenize endpoint to serve ("llama-cpp-python", "llama-server", "vllm"; None: none),
+        # counting one token per character.
+        self.tokenizer: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -50,8 +53,28 @@ class FakeOpenAI(FakeLLMServer):
             self._one_model(exchange, exchange.path.removeprefix("/v1/models/"))
         elif (exchange.method, exchange.path) == ("POST", "/v1/chat/completions"):
             self._completion(exchange)
+        elif exchange.method == "POST" and self._tokenize(exchange):
+            pass
         else:
             exchange.send(404, {"detail": "Not Found"})
+
+    def _tokenize(self, exchange: Exchange) -> bool:
+        """The tokenize endpoints as each server shapes them; False where this server has none."""
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        wanted = {
+            "llama-cpp-python": ("/extras/tokenize", "input"),
+            "llama-server": ("/tokenize", "content"),
+            "vllm": ("/tokenize", "prompt"),
+        }.get(self.tokenizer or "")
+        if wanted is None or exchange.path != wanted[0]:
+            return False
+        if not isinstance(body.get(wanted[1]), str):
+            exchange.send(422, {"detail": [{"loc": ["body", wanted[1]], "msg": "Field required"}]})
+            return True
+        tokens = list(range(len(body[wanted[1]])))
+        count = {"count": len(tokens), "max_model_len": 8192} if self.tokenizer == "vllm" else {}
+        exchange.send(200, {"tokens": tokens, **count})
+        return True
 
     def _model(self, name: str) -> dict[str, Any]:
         return {
