@@ -112,6 +112,16 @@ class SummaryServices:
     worker: SummaryWorker
     runner: JobRunner
 
+    def summarize_now(self, team_id: str, channel_id: str, *, now: datetime) -> bool:
+        """Queue the channel's ready conversation whatever the batch thresholds (someone wants it current)
+        and wake the background workers. True while a batch of the channel is queued or running; False when
+        no background worker runs (`KIOK_SUMMARY__WORKERS=0`: only `kiok summarize` does)."""
+        if not self.runner.running:
+            return False
+        if self.planner.plan(now=now, channel_id=channel_id, flush=True):
+            self.runner.wake()
+        return self.planner.busy(team_id, channel_id)
+
 
 def build_summaries(
     settings: Settings, memory: MemoryService, *, llm: LLMClient | None = None
@@ -141,14 +151,14 @@ def _catch_up(
     settings: Settings, summaries: SummaryServices, clock: Callable[[], datetime]
 ) -> Callable[[str, str], bool] | None:
     """Before a scheduled digest: queue the channel's ready conversation whatever the batch thresholds and
-    wait for it (`KIOK_SUMMARY__DIGEST_CATCH_UP_SECONDS`). None when no background worker would run it."""
+    wait for it (`KIOK_SUMMARY__DIGEST_CATCH_UP_SECONDS`; None when that is 0)."""
     wait = settings.summary.digest_catch_up_seconds
-    if not settings.summary.workers or wait <= 0:
+    if wait <= 0:
         return None
 
     def catch_up(team_id: str, channel_id: str) -> bool:
-        if summaries.planner.plan(now=clock(), channel_id=channel_id, flush=True):
-            summaries.runner.wake()
+        if not summaries.summarize_now(team_id, channel_id, now=clock()):
+            return True  # nothing waits, or no background worker would run it
         caught_up = summaries.planner.wait_done(team_id, channel_id, timeout=wait)
         if not caught_up:
             log.warning(

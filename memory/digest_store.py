@@ -14,8 +14,7 @@ from sqlalchemy import Engine, desc, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from memory.models import Message
-from memory.summary_models import as_utc
+from memory.models import Message, as_utc
 from memory.surface_models import DigestPost, DigestSchedule
 
 CLAIMED, POSTED, FAILED = "claimed", "posted", "failed"
@@ -47,9 +46,8 @@ class PostRecord:
     until_ts: str
     message_ts: str = ""
     state: str = CLAIMED
-    created_at: datetime | None = field(
-        default=None, compare=False
-    )  # when it was claimed, i.e. composed (UTC)
+    # when it was claimed, i.e. when the digest was composed (UTC)
+    created_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,11 @@ class JobRunner:
     def worker_id(self) -> str:
         return self._worker_id
 
+    @property
+    def running(self) -> bool:
+        """Background threads were started and some are alive (they will pick up queued jobs)."""
+        return any(t.is_alive() for t in self._threads)
+
     def start(self) -> None:
         if self._threads:
             raise RuntimeError("this JobRunner was already started")

@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from memory.errors import DatabaseUnavailable
-from memory.models import JobRow, utcnow
+from memory.models import JobRow, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class JobQueue:
         return self._lease.total_seconds()
 
     def now(self) -> datetime:
-        return _utc(self._clock())
+        return as_utc(self._clock())
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -151,7 +151,7 @@ class JobQueue:
             attempts=0,
             deferrals=0,
             max_attempts=max_attempts,
-            run_after=now if run_after is None else _utc(run_after),
+            run_after=now if run_after is None else as_utc(run_after),
             last_error="",
             created_at=now,
             updated_at=now,
@@ -358,24 +358,19 @@ def _job(row: RowMapping) -> Job:
         attempts=row["attempts"],
         deferrals=row["deferrals"],
         max_attempts=row["max_attempts"],
-        run_after=_utc(row["run_after"]),
+        run_after=as_utc(row["run_after"]),
         lease_owner=row["lease_owner"],
-        lease_expires=None if row["lease_expires"] is None else _utc(row["lease_expires"]),
+        lease_expires=None if row["lease_expires"] is None else as_utc(row["lease_expires"]),
         last_error=row["last_error"],
         result=None if row["result"] is None else json.loads(row["result"]),
-        created_at=_utc(row["created_at"]),
-        updated_at=_utc(row["updated_at"]),
-        finished_at=None if row["finished_at"] is None else _utc(row["finished_at"]),
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
+        finished_at=None if row["finished_at"] is None else as_utc(row["finished_at"]),
     )
 
 
 def _dump(data: Mapping[str, Any]) -> str:
     return json.dumps(dict(data), sort_keys=True, ensure_ascii=False)
-
-
-def _utc(when: datetime) -> datetime:
-    """Timezone-aware UTC. SQLite returns naive datetimes, which Kiok always stores in UTC."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 __all__ = ["LEASE_EXPIRED", "STATES", "Clock", "Job", "JobQueue", "Writer", "backoff_delay"]

@@ -10,6 +10,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(when: datetime) -> datetime:
+    """Timezone-aware UTC. SQLite returns naive datetimes, which Kiok always stores in UTC."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -161,5 +166,6 @@ __all__ = [
     "SyncCursor",
     "User",
     "Workspace",
+    "as_utc",
     "utcnow",
 ]

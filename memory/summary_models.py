@@ -6,12 +6,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from memory.models import Base, utcnow
+from memory.models import Base, as_utc, utcnow
 
 
 class Episode(Base):
@@ -179,15 +179,8 @@ def item_record(r: MemoryItem) -> ItemRecord:
         r.episode_id,
         r.id,
         as_utc(r.created_at),
-        as_utc(r.changed_at),
+        as_utc(r.changed_at) if r.changed_at is not None else None,
     )
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A stored time as aware UTC (SQLite gives back naive datetimes for `DateTime(timezone=True)`)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 __all__ = [
@@ -197,7 +190,6 @@ __all__ = [
     "ItemChange",
     "ItemRecord",
     "MemoryItem",
-    "as_utc",
     "episode_record",
     "fingerprint",
     "item_record",

@@ -42,6 +42,13 @@ def test_no_tokenize_endpoint_means_the_estimate_and_is_asked_once(fake_openai: 
     assert Summarizer(llm).tokenizer_ratio(["hello"]) == 1.0
 
 
+def test_an_unreachable_server_is_asked_again_next_time(fake_openai: FakeOpenAI) -> None:
+    fake_openai.tokenizer, fake_openai.tokenize_drops = "llama-server", 1
+    llm = client(fake_openai)
+    assert llm.count_tokens(["hello"]) is None  # the connection closed: nothing learned about the endpoint
+    assert llm.count_tokens(["hello"]) == [5]
+
+
 def batch_answer(body: dict[str, Any]) -> str:
     ids = batch_segment_ids(body["response_format"]["json_schema"]["schema"])
     return json.dumps({"segments": [{"id": i, "summary": "ok"} for i in ids]})

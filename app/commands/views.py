@@ -56,7 +56,8 @@ def brief(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     """The stored brief (what answers are grounded in), its headings in the asker's language."""
     parse_no_args("brief", parsed.args)
     language = ctx.language
-    updating = _summarize_ready(ctx)
+    # Someone wants the brief current: queue the channel's ready conversation now, answer at once.
+    updating = ctx.services.summaries.summarize_now(ctx.team_id, ctx.channel_id, now=ctx.now())
     text = ctx.services.summaries.worker.summaries.get_brief(ctx.team_id, ctx.channel_id)
     if not text:
         return notice(
@@ -69,22 +70,10 @@ def brief(ctx: CommandContext, parsed: ParsedCommand) -> Payload:
     }
     lines = text.splitlines()
     body = [headings.get(line, escape(line)) for line in lines[1:]]  # line 1: "Project brief for #x (…)"
-    footer = " · ".join(
-        [*([escape(lines[0])] if lines else []), *([t("cmd_brief_updating", language)] if updating else [])]
-    )
+    footer = escape(lines[0])
+    if updating:
+        footer += " · " + t("cmd_brief_updating", language)
     return text_message(t("cmd_brief_title", language), "\n".join(body), footer=footer, public=parsed.share)
-
-
-def _summarize_ready(ctx: CommandContext) -> bool:
-    """Queue the channel's ready conversation now, whatever the batch thresholds (someone wants the brief
-    current); the command answers at once. True while a batch of the channel is queued or running; False
-    when nothing waits or no background worker runs summaries (`KIOK_SUMMARY__WORKERS=0`)."""
-    summaries = ctx.services.summaries
-    if not ctx.services.settings.summary.workers:
-        return False
-    if summaries.planner.plan(now=ctx.now(), channel_id=ctx.channel_id, flush=True):
-        summaries.runner.wake()
-    return summaries.planner.busy(ctx.team_id, ctx.channel_id)
 
 
 def status(ctx: CommandContext, parsed: ParsedCommand) -> Payload:

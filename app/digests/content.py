@@ -66,29 +66,23 @@ class _Window:
     def inside(self, ts: str | None) -> bool:
         return ts is not None and self.since < float(ts) <= self.until
 
-    def late(self, item: ItemRecord) -> bool:
-        """From messages before this window, but recorded after the previous digest was composed."""
+    def _late(self, ts: str | None, recorded: datetime | None) -> bool:
+        """About messages before this window, but recorded after the previous digest was composed."""
         return (
-            self.recorded_after is not None
-            and item.recorded_at is not None
-            and item.recorded_at > self.recorded_after
-            and float(item.valid_from) <= self.since
+            ts is not None
+            and recorded is not None
+            and self.recorded_after is not None
+            and recorded > self.recorded_after
+            and float(ts) <= self.since
         )
 
     def new(self, item: ItemRecord) -> bool:
-        return self.inside(item.valid_from) or self.late(item)
+        """Established in this window, or recorded late."""
+        return self.inside(item.valid_from) or self._late(item.valid_from, item.recorded_at)
 
     def closed(self, item: ItemRecord) -> bool:
-        """Done, answered or superseded in this window, or recorded so after the previous digest."""
-        if self.inside(item.valid_to):
-            return True
-        return (
-            self.recorded_after is not None
-            and item.changed_at is not None
-            and item.changed_at > self.recorded_after
-            and item.valid_to is not None
-            and float(item.valid_to) <= self.since
-        )
+        """Done, answered or superseded in this window, or recorded so late."""
+        return self.inside(item.valid_to) or self._late(item.valid_to, item.changed_at)
 
     def overdue(self, due: str) -> bool:
         day = _day(due)
@@ -159,7 +153,7 @@ def _decisions(
     shown: set[int] = set()
     for old in decisions:
         new = by_id.get(old.superseded_by) if old.superseded_by is not None else None
-        if new is not None and (window.closed(old) or window.late(new)):
+        if new is not None and window.closed(old):
             reversals.append(Reversal(old.text, new.text, links.of(new)))
             shown |= {old.id, new.id}
     fresh = tuple(

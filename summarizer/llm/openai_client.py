@@ -94,7 +94,7 @@ class OpenAICompatibleClient(LLMClient):
 
     def count_tokens(self, texts: Sequence[str]) -> list[int] | None:
         """Counts from the server's tokenize endpoint (llama-cpp-python, llama-server, vLLM); None when it
-        has none (found out once) or it fails now."""
+        has none (found out once: every form refused) or cannot be reached now (asked again next time)."""
         if self._tokenize == -1:
             return None
         root = re.sub(r"/v1/?$", "", self._url.rstrip("/"))
@@ -109,8 +109,10 @@ class OpenAICompatibleClient(LLMClient):
                     counts = [
                         _token_count(http.post(root + path, json=body(settings.model, t))) for t in texts
                     ]
-                except (httpx.HTTPError, ValueError, KeyError, TypeError):
-                    continue
+                except (httpx.HTTPStatusError, ValueError, KeyError, TypeError):
+                    continue  # refused, or an answer of another shape: not this form
+                except httpx.HTTPError:
+                    return None  # unreachable now: says nothing about the endpoint
                 self._tokenize = index
                 return counts
         if self._tokenize is None:

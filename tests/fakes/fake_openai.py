@@ -38,6 +38,7 @@ class FakeOpenAI(FakeLLMServer):
         # Which server's tokenize endpoint to serve ("llama-cpp-python", "llama-server", "vllm"; None: none),
         # counting one token per character.
         self.tokenizer: str | None = None
+        self.tokenize_drops = 0  # tokenize requests to answer by closing the socket (a server restarting)
 
     @property
     def base_url(self) -> str:
@@ -60,6 +61,10 @@ class FakeOpenAI(FakeLLMServer):
 
     def _tokenize(self, exchange: Exchange) -> bool:
         """The tokenize endpoints as each server shapes them; False where this server has none."""
+        if exchange.path in ("/extras/tokenize", "/tokenize") and self.tokenize_drops > 0:
+            self.tokenize_drops -= 1
+            exchange.drop()
+            return True
         body = exchange.body if isinstance(exchange.body, dict) else {}
         wanted = {
             "llama-cpp-python": ("/extras/tokenize", "input"),
